@@ -1,0 +1,83 @@
+"""``/_admin``: the server's own API (not part of any service)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from . import journal
+from .errors import ServiceError
+from .http import check, json_body, reply
+from .kit import kit
+
+__all__ = ["blueprint"]
+
+blueprint = Blueprint("_admin", __name__)
+
+
+@blueprint.get("/health")
+def health() -> Response:
+    k = kit()
+    return reply({"status": "ok", "store": getattr(k.store, "url", "memory://"), "services": list(k.services)})
+
+
+@blueprint.post("/reset")
+def reset() -> Response:
+    """Back to the start-up state: default credentials and objects (and demo data if configured)."""
+    kit().reset()
+    return reply({"reset": True})
+
+
+@blueprint.post("/seed")
+def seed() -> Response:
+    """``{"<service>": {...}, ...}``: each section goes to that service's ``seed`` after validation."""
+    body = json_body()
+    check("admin/seed", body)
+    k = kit()
+    result: dict[str, Any] = {}
+    with k.store.transaction():
+        for name, section in body.items():
+            service = k.services.get(name)
+            if service is None:
+                raise ServiceError(400, f"$.{name}: service is not served here")
+            if service.seed_schema:
+                check(service.seed_schema, section)
+            result[name] = service.seed(section)
+    return reply({"seeded": result})
+
+
+@blueprint.get("/state")
+def state() -> Response:
+    k = kit()
+    return reply({name: service.state() for name, service in k.services.items()})
+
+
+@blueprint.get("/requests")
+def requests() -> Response:
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        raise ServiceError(400, "limit: must be an integer from 1 to 10000")
+    return reply({"requests": journal.recent(int(raw), request.args.get("path"))})
+
+
+@blueprint.post("/faults")
+def add_fault() -> Response:
+    """Inject a fault: ``{"path": "/stathat/ez", "method": "POST", "status": 503, "times": 2,
+    "headers": {"Retry-After": "1"}, "body": {...}, "delay": 0.2}``."""
+    body = json_body()
+    check("admin/fault", body)
+    return reply(journal.add_fault(body), 201)
+
+
+@blueprint.get("/faults")
+def list_faults() -> Response:
+    return reply({"faults": [f for _, f in kit().store.items(journal.FAULTS)]})
+
+
+@blueprint.delete("/faults")
+def clear_faults() -> Response:
+    kit().store.clear(journal.FAULTS)
+    return reply({"cleared": True})
+
+

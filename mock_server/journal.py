@@ -1,0 +1,109 @@
+"""The request journal and fault injection: what ``/_admin/requests`` and ``/_admin/faults`` read and write.
+
+Both live in the store, so every worker process of a SQLite-backed server records into one journal
+and obeys the same faults.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from sdk._redact import SECRET_HEADERS, redact_query
+
+from .errors import ServiceError
+from .kit import kit
+
+__all__ = ["install_journal", "recent"]
+
+JOURNAL = "_journal"
+FAULTS = "_faults"
+META = "_meta"
+
+
+def _record(response: Response) -> None:
+    k = kit()
+    entry = {
+        "time": time.time(),
+        "method": request.method,
+        "path": request.path,
+        "query": redact_query(request.query_string.decode("latin-1")),
+        "status": response.status_code,
+        "retry_count": request.headers.get("X-Retry-Count"),
+        "headers": {h: ("***" if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
+        "body_bytes": request.content_length or 0,
+        "validation_errors": getattr(g, "validation_errors", []),
+    }
+    with k.store.transaction():
+        seq = int(k.store.get(META, "journal_seq") or 0) + 1
+        k.store.put(META, "journal_seq", seq)
+        k.store.put(JOURNAL, f"{seq:012d}", entry)
+        if seq > k.config.journal_size:
+            k.store.delete(JOURNAL, f"{seq - k.config.journal_size:012d}")
+
+
+def recent(limit: int, path: str | None = None) -> list[dict[str, Any]]:
+    store = kit().store
+    count = store.count(JOURNAL)
+    if path is None:
+        return [e for _, e in store.items(JOURNAL, max(0, count - limit))]
+    matching = [e for _, e in store.items(JOURNAL) if e["path"].startswith(path)]
+    return matching[-limit:]
+
+
+def add_fault(spec: dict[str, Any]) -> dict[str, Any]:
+    store = kit().store
+    with store.transaction():
+        seq = int(store.get(META, "fault_seq") or 0) + 1
+        store.put(META, "fault_seq", seq)
+        fault = {"id": seq, "method": None, "times": 1, "status": 503, "headers": {}, "body": None,
+                 "delay": 0.0, **spec}
+        store.put(FAULTS, str(seq), fault)
+    return fault
+
+
+def _take_fault() -> dict[str, Any] | None:
+    store = kit().store
+    if not store.count(FAULTS):
+        return None
+    with store.transaction():
+        for key, fault in store.items(FAULTS):
+            if not request.path.startswith(fault["path"]):
+                continue
+            if fault["method"] and fault["method"].upper() != request.method:
+                continue
+            if fault["times"] is not None:
+                fault["times"] -= 1
+                if fault["times"] <= 0:
+                    store.delete(FAULTS, key)
+                else:
+                    store.put(FAULTS, key, fault)
+            return dict(fault)
+    return None
+
+
+def install_journal(app: Flask) -> None:
+    @app.before_request
+    def inject_fault() -> Response | None:
+        if request.path.startswith("/_admin"):
+            return None
+        fault = _take_fault()
+        if fault is None:
+            return None
+        if fault["delay"]:
+            time.sleep(float(fault["delay"]))
+        if fault["status"] is None:  # a delay alone
+            return None
+        if fault["body"] is not None:
+            from .http import reply
+
+            return reply(fault["body"], fault["status"], headers=fault["headers"])
+        raise ServiceError(int(fault["status"]), "injected fault", headers=fault["headers"])
+
+    @app.after_request
+    def journal(response: Response) -> Response:
+        if not request.path.startswith("/_admin"):
+            _record(response)
+        return response

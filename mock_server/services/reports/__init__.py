@@ -1,0 +1,11 @@
+"""The reports service (not implemented yet: its issue builds it)."""
+
+from __future__ import annotations
+
+from ..base import Service
+
+__all__ = ["ReportsService"]
+
+
+class ReportsService(Service):
+    name = "reports"

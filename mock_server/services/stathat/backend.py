@@ -1,0 +1,177 @@
+"""StatHat's rules and state: accounts (ezkeys), stats created on first use, classic keys.
+
+Counters sum per second; values keep every point. A JSON batch is checked whole before anything is
+recorded, so a bad item refuses the batch and nothing of it is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sdk._errors import ValidationError
+from sdk.stathat import expand_stat
+
+from ...errors import ServiceError
+from ...store import Store
+
+__all__ = ["DEV_CLASSIC", "DEV_EZKEY", "StatHatBackend", "Update"]
+
+DEV_EZKEY = "dev-ezkey"
+DEV_CLASSIC = (
+    {"name": "classic counter", "kind": "counter", "key": "dev-counter-key", "ukey": "dev-ukey"},
+    {"name": "classic value", "kind": "value", "key": "dev-value-key", "ukey": "dev-ukey"},
+)
+
+ACCOUNTS = "stathat.accounts"  # ezkey -> {}
+STATS = "stathat.stats"  # "<ezkey>\x1f<name>" -> {"name", "kind", "points": [...]}
+CLASSIC = "stathat.classic"  # "<key>\x1f<ukey>" -> {"ezkey", "name", "kind"}
+
+
+@dataclass(frozen=True)
+class Update:
+    """One checked update to one stat (after ``~`` expansion)."""
+
+    name: str
+    kind: str  # "counter" | "value"
+    number: float
+    t: int
+
+
+def _number(raw: Any, where: str) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ServiceError(400, f"{where}: {raw!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ServiceError(400, f"{where}: must be a finite number")
+    return int(value) if value.is_integer() else value
+
+
+def _time(raw: Any, where: str, now: int) -> int:
+    if raw is None or raw == "":
+        return now
+    try:
+        t = int(str(raw).strip())
+    except ValueError:
+        raise ServiceError(400, f"{where}: {raw!r} is not unix seconds") from None
+    if t < 0:
+        raise ServiceError(400, f"{where}: must not be negative")
+    return t
+
+
+class StatHatBackend:
+    def __init__(self, store: Store, *, accept_any_ezkey: bool = False) -> None:
+        self.store = store
+        self.accept_any_ezkey = accept_any_ezkey
+
+    # -- state ----------------------------------------------------------------------------------
+    def reset(self) -> None:
+        self.seed({"ezkeys": [DEV_EZKEY], "classic": list(DEV_CLASSIC)})
+
+    def seed(self, data: dict[str, Any]) -> dict[str, int]:
+        for ezkey in data.get("ezkeys", []):
+            self.store.put(ACCOUNTS, ezkey, {})
+        for stat in data.get("classic", []):
+            ezkey = stat.get("ezkey", DEV_EZKEY)
+            self.store.put(ACCOUNTS, ezkey, {})
+            self.store.put(CLASSIC, f"{stat['key']}\x1f{stat['ukey']}",
+                           {"ezkey": ezkey, "name": stat["name"], "kind": stat["kind"]})
+            self._stat(ezkey, stat["name"], stat["kind"], create=True)
+        return {"ezkeys": len(data.get("ezkeys", [])), "classic": len(data.get("classic", []))}
+
+    def stats(self, ezkey: str | None = None) -> list[dict[str, Any]]:
+        out = []
+        for key, stat in self.store.items(STATS):
+            owner, _, _ = key.partition("\x1f")
+            if ezkey is None or owner == ezkey:
+                out.append(stat)
+        return out
+
+    # -- rules ----------------------------------------------------------------------------------
+    def account(self, ezkey: str) -> str:
+        if self.store.get(ACCOUNTS, ezkey) is None:
+            if not self.accept_any_ezkey:
+                raise ServiceError(401, "ezkey: no account has this ezkey")
+            self.store.put(ACCOUNTS, ezkey, {})
+        return ezkey
+
+    def _stat(self, ezkey: str, name: str, kind: str, *, create: bool) -> dict[str, Any] | None:
+        key = f"{ezkey}\x1f{name}"
+        stat: dict[str, Any] | None = self.store.get(STATS, key)
+        if stat is None and create:
+            stat = {"name": name, "kind": kind, "points": []}
+            self.store.put(STATS, key, stat)
+        return stat
+
+    def ez_updates(self, ezkey: str, item: dict[str, Any], where: str, now: int) -> list[Update]:
+        """The updates one EZ item makes, every rule checked; nothing is recorded here."""
+        try:
+            names = expand_stat(str(item.get("stat", "")))
+        except ValidationError as exc:
+            raise ServiceError(400, f"{where}{exc}") from None
+        has_count = item.get("count") not in (None, "")
+        has_value = item.get("value") not in (None, "")
+        if has_count == has_value:
+            raise ServiceError(400, f"{where}must include a count or a value (exactly one)")
+        kind = "counter" if has_count else "value"
+        number = _number(item["count"] if has_count else item["value"], f"{where}{'count' if has_count else 'value'}")
+        t = _time(item.get("t"), f"{where}t", now)
+        updates = []
+        for name in names:
+            existing = self._stat(ezkey, name, kind, create=False)
+            if existing is not None and existing["kind"] != kind:
+                raise ServiceError(400, f"{where}stat {name!r} is a {existing['kind']} stat; send "
+                                        f"{'count' if existing['kind'] == 'counter' else 'value'}")
+            updates.append(Update(name, kind, number, t))
+        return updates
+
+    def record(self, ezkey: str, updates: list[Update]) -> None:
+        with self.store.transaction():
+            for u in updates:
+                stat = self._stat(ezkey, u.name, u.kind, create=True)
+                assert stat is not None
+                if stat["kind"] != u.kind:  # a batch that mixes kinds for one new stat
+                    raise ServiceError(400, f"stat {u.name!r} is a {stat['kind']} stat")
+                points: list[dict[str, Any]] = stat["points"]
+                if u.kind == "counter":
+                    last = points[-1] if points else None
+                    same = last if last and last["t"] == u.t else next((p for p in points if p["t"] == u.t), None)
+                    if same is not None:
+                        same["count"] += u.number
+                    else:
+                        points.append({"t": u.t, "count": u.number})
+                        points.sort(key=lambda p: p["t"])
+                else:
+                    points.append({"t": u.t, "value": u.number})
+                self.store.put(STATS, f"{ezkey}\x1f{u.name}", stat)
+
+    def plan(self, ezkey: str, items: list[dict[str, Any]], *, batch: bool) -> list[Update]:
+        """Every update the items make, every rule checked; nothing is recorded (call in a transaction)."""
+        now = int(time.time())
+        self.account(ezkey)
+        updates: list[Update] = []
+        for i, item in enumerate(items):
+            if batch and not isinstance(item, dict):
+                raise ServiceError(400, f"data[{i}]: must be an object with stat and count or value")
+            updates += self.ez_updates(ezkey, item, f"data[{i}]: " if batch else "", now)
+        kinds: dict[str, str] = {}
+        for u in updates:
+            if kinds.setdefault(u.name, u.kind) != u.kind:
+                raise ServiceError(400, f"stat {u.name!r} gets both counts and values in one batch")
+        return updates
+
+    def classic(self, kind: str, params: dict[str, Any]) -> None:
+        now = int(time.time())
+        with self.store.transaction():
+            entry = self.store.get(CLASSIC, f"{params['key']}\x1f{params['ukey']}")
+            if entry is None:
+                raise ServiceError(401, "key/ukey: no stat has this key for this user")
+            if entry["kind"] != kind:
+                raise ServiceError(400, f"key: stat {entry['name']!r} is a {entry['kind']} stat; "
+                                        f"use /{'c' if entry['kind'] == 'counter' else 'v'}")
+            field = "count" if kind == "counter" else "value"
+            raw = params.get(field)
+            number = 1 if kind == "counter" and raw in (None, "") else _number(raw, field)
+            self.record(entry["ezkey"], [Update(entry["name"], kind, number, _time(params.get("t"), "t", now))])

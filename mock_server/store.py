@@ -1,0 +1,229 @@
+"""The store under every service: namespaced JSON documents, in memory or in SQLite.
+
+Every value goes in and out as JSON, so both stores behave alike (no aliasing of a fetched value)
+and a backend written against one works against the other. ``transaction()`` makes a read-modify-write
+atomic across threads (memory) and across worker processes (SQLite ``BEGIN IMMEDIATE``).
+Keys keep their first insertion order; ``items(offset, limit)`` reads a slice of that order without
+walking what comes before it in memory, and through the primary-key index in SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["MemoryStore", "SqliteStore", "Store", "open_store"]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Store(Protocol):
+    def get(self, ns: str, key: str) -> Any: ...
+    def put(self, ns: str, key: str, value: Any) -> None: ...
+    def delete(self, ns: str, key: str) -> bool: ...
+    def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]: ...
+    def count(self, ns: str) -> int: ...
+    def index_of(self, ns: str, key: str) -> int | None: ...
+    def clear(self, ns: str | None = None) -> None: ...
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def close(self) -> None: ...
+
+
+class _Namespace:
+    """One namespace in memory: key → JSON text, plus the keys in insertion order for O(1) slicing."""
+
+    __slots__ = ("data", "holes", "order")
+
+    def __init__(self) -> None:
+        self.data: dict[str, str] = {}
+        self.order: list[str | None] = []
+        self.holes = 0
+
+    def compact(self) -> None:
+        if self.holes > 64 and self.holes * 4 > len(self.order):
+            self.order = [k for k in self.order if k is not None]
+            self.holes = 0
+
+
+class MemoryStore:
+    """In-process store: a dict per namespace, guarded by one re-entrant lock."""
+
+    url = "memory://"
+
+    def __init__(self) -> None:
+        self._ns: dict[str, _Namespace] = {}
+        self._lock = threading.RLock()
+
+    def _space(self, ns: str) -> _Namespace:
+        space = self._ns.get(ns)
+        if space is None:
+            space = self._ns[ns] = _Namespace()
+        return space
+
+    def get(self, ns: str, key: str) -> Any:
+        with self._lock:
+            text = self._space(ns).data.get(key)
+        return None if text is None else json.loads(text)
+
+    def put(self, ns: str, key: str, value: Any) -> None:
+        text = _dump(value)
+        with self._lock:
+            space = self._space(ns)
+            if key not in space.data:
+                space.order.append(key)
+            space.data[key] = text
+
+    def delete(self, ns: str, key: str) -> bool:
+        with self._lock:
+            space = self._space(ns)
+            if space.data.pop(key, None) is None:
+                return False
+            # Deletes are rare: leave a hole so slices stay O(limit) and compact now and then.
+            space.order[space.order.index(key)] = None
+            space.holes += 1
+            space.compact()
+            return True
+
+    def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
+        with self._lock:
+            space = self._space(ns)
+            if space.holes:
+                space.order = [k for k in space.order if k is not None]
+                space.holes = 0
+            keys = space.order[offset:] if limit is None else space.order[offset: offset + limit]
+            texts = [(k, space.data[k]) for k in keys if k is not None]
+        return [(k, json.loads(t)) for k, t in texts]
+
+    def index_of(self, ns: str, key: str) -> int | None:
+        with self._lock:
+            space = self._space(ns)
+            if key not in space.data:
+                return None
+            return [k for k in space.order if k is not None].index(key)
+
+    def count(self, ns: str) -> int:
+        with self._lock:
+            return len(self._space(ns).data)
+
+    def clear(self, ns: str | None = None) -> None:
+        with self._lock:
+            if ns is None:
+                self._ns.clear()
+            else:
+                self._ns.pop(ns, None)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        pass
+
+
+class SqliteStore:
+    """A file store that survives restarts and is shared by several worker processes.
+
+    One connection per thread; WAL journal; a write transaction is ``BEGIN IMMEDIATE`` so two processes
+    never interleave a read-modify-write. Order is the rowid of first insertion.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS kv (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,"
+                " key TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (ns, key))"
+            )
+            conn.execute("CREATE INDEX IF NOT EXISTS kv_ns_id ON kv (ns, id)")
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            self._local.depth = 0
+        return conn
+
+    def get(self, ns: str, key: str) -> Any:
+        row = self._conn().execute("SELECT value FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, ns: str, key: str, value: Any) -> None:
+        self._conn().execute(
+            "INSERT INTO kv (ns, key, value) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value=excluded.value",
+            (ns, key, _dump(value)),
+        )
+
+    def delete(self, ns: str, key: str) -> bool:
+        return self._conn().execute("DELETE FROM kv WHERE ns=? AND key=?", (ns, key)).rowcount > 0
+
+    def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT key, value FROM kv WHERE ns=? ORDER BY id LIMIT ? OFFSET ?",
+            (ns, -1 if limit is None else limit, offset),
+        ).fetchall()
+        return [(k, json.loads(v)) for k, v in rows]
+
+    def index_of(self, ns: str, key: str) -> int | None:
+        row = self._conn().execute("SELECT id FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
+        if row is None:
+            return None
+        (before,) = self._conn().execute("SELECT COUNT(*) FROM kv WHERE ns=? AND id<?", (ns, row[0])).fetchone()
+        return int(before)
+
+    def count(self, ns: str) -> int:
+        (n,) = self._conn().execute("SELECT COUNT(*) FROM kv WHERE ns=?", (ns,)).fetchone()
+        return int(n)
+
+    def clear(self, ns: str | None = None) -> None:
+        if ns is None:
+            self._conn().execute("DELETE FROM kv")
+        else:
+            self._conn().execute("DELETE FROM kv WHERE ns=?", (ns,))
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        conn = self._conn()
+        outer = self._local.depth == 0
+        if outer:
+            conn.execute("BEGIN IMMEDIATE")
+        self._local.depth += 1
+        try:
+            yield
+        except BaseException:
+            self._local.depth -= 1
+            if outer:
+                conn.execute("ROLLBACK")
+            raise
+        self._local.depth -= 1
+        if outer:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def open_store(url: str | None) -> MemoryStore | SqliteStore:
+    """``memory://`` (the default) or ``sqlite:///relative.db`` / ``sqlite:////absolute.db``."""
+    if not url or url in ("memory", "memory://"):
+        return MemoryStore()
+    if url.startswith("sqlite:///"):
+        return SqliteStore(url.removeprefix("sqlite:///"))
+    raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///path.db")

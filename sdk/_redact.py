@@ -1,0 +1,54 @@
+"""Keeping secrets (keys, tokens, widget keys) out of messages, reprs, logs and cassettes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode
+
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "Redactor"]
+
+MASK = "***"
+#: Query, form and JSON field names whose values are secrets, in every service.
+SECRET_PARAMS = frozenset(
+    {"ezkey", "email", "key", "ukey", "app_key", "api_key", "auth_token", "api_token", "token", "checksum"}
+)
+#: Header names whose values are secrets.
+SECRET_HEADERS = frozenset({"authorization", "x-access-token", "countly-token", "cookie", "x-api-key"})
+
+
+class Redactor:
+    """Replaces every known secret value, and every value of a secret parameter, with ``***``.
+
+    Value-based masking catches secrets wherever they travel (a Cyfe widget key in a URL path,
+    an ezkey echoed in an error body); name-based masking catches secrets the client never saw.
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        values = sorted({s for s in secrets if s and len(s) >= 3}, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, values))) if values else None
+
+    def text(self, value: str) -> str:
+        if self._pattern is not None:
+            value = self._pattern.sub(MASK, value)
+        return _mask_pairs(value)
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        return {k: MASK if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}
+
+
+# ``name=value`` in query strings and form bodies, ``"name": "value"`` in JSON text.
+_NAMES = "|".join(sorted(SECRET_PARAMS))
+_PAIR = re.compile(
+    r"(?P<k>(?:^|(?<=[?&\s\"'{,]))\"?(?:" + _NAMES + r")\"?)(?P<sep>=|\"?\s*:\s*\"?)(?P<v>[^&\s\",}]*)"
+)
+
+
+def _mask_pairs(text: str) -> str:
+    return _PAIR.sub(lambda m: f"{m['k']}{m['sep']}{MASK}" if m["v"] else m[0], text)
+
+
+def redact_query(query: str) -> str:
+    """A query string with the values of secret parameters masked (used by the server's journal)."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="*")

@@ -1,0 +1,115 @@
+"""Retry policy: which failures are retried, how long to wait, and when to give up (tenacity underneath)."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+
+import tenacity
+
+from ._errors import APIError, RateLimited, TransportError
+
+__all__ = ["ALWAYS_SAFE_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
+
+log = logging.getLogger("analytics_api_kit")
+
+#: Statuses retried for requests that are safe to repeat.
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+#: Statuses that say the request was not applied, so even a write is retried.
+ALWAYS_SAFE_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the SDK retries.
+
+    ``max_attempts`` counts the first try. Waits grow as ``base * 2**n`` up to ``cap``, less up to
+    ``jitter`` (a fraction) at random. A ``Retry-After`` the server sends replaces the computed wait;
+    above ``max_retry_after`` seconds the SDK raises ``RateLimited`` at once. Nothing is retried once
+    ``max_total`` seconds have passed since the first try. ``retry_writes`` opts writes that may
+    already have been applied (read timeout, 500 after the body was sent) into retries.
+    """
+
+    max_attempts: int = 3
+    base: float = 0.5
+    cap: float = 8.0
+    jitter: float = 0.25
+    max_total: float = 60.0
+    max_retry_after: float = 60.0
+    statuses: frozenset[int] = field(default=RETRYABLE_STATUSES)
+    retry_writes: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if not 0 <= self.jitter <= 1:
+            raise ValueError("jitter must be between 0 and 1")
+
+    def backoff(self, retry_number: int) -> float:
+        """The wait before retry ``retry_number`` (1 for the first retry), jitter applied."""
+        wait = min(self.cap, self.base * 2.0 ** (retry_number - 1))
+        return wait * (1 - self.jitter * random.random())
+
+    def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
+        """Whether ``exc`` from one attempt is worth another attempt under this policy."""
+        repeatable = idempotent or self.retry_writes
+        if isinstance(exc, TransportError):
+            return not exc.sent or repeatable
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return exc.retry_after <= self.max_retry_after
+        if isinstance(exc, APIError):
+            if exc.status in ALWAYS_SAFE_STATUSES:
+                return True
+            return exc.status in self.statuses and repeatable
+        return False
+
+    def wait_for(self, exc: BaseException | None, retry_number: int) -> float:
+        retry_after = getattr(exc, "retry_after", None)
+        if isinstance(retry_after, (int, float)):
+            return max(0.0, float(retry_after))
+        return self.backoff(retry_number)
+
+    def tenacity_kwargs(self, *, idempotent: bool, describe: str) -> dict[str, object]:
+        """Arguments for ``tenacity.Retrying``/``AsyncRetrying`` that apply this policy."""
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            delay = self.wait_for(exc, state.attempt_number)
+            remaining = self.max_total - (time.monotonic() - state.start_time)
+            return max(0.0, min(delay, remaining))
+
+        def before_sleep(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            sleep = state.next_action.sleep if state.next_action else 0.0
+            log.info("Retrying %s in %.2f s after %s (attempt %d)", describe, sleep, exc, state.attempt_number)
+
+        return {
+            "stop": tenacity.stop_after_attempt(self.max_attempts) | tenacity.stop_after_delay(self.max_total),
+            "wait": wait,
+            "retry": tenacity.retry_if_exception(lambda e: self.should_retry(e, idempotent=idempotent)),
+            "before_sleep": before_sleep,
+            "reraise": True,
+        }
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds from its delta-seconds (int or float) or HTTP-date form; None if absent or garbage."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        return None
+    return max(0.0, seconds)

@@ -1,0 +1,226 @@
+"""StatHat: the EZ API (``/ez``, form or JSON batch) and the Classic API (``/c``, ``/v``)."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+import schemas
+
+from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
+from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._errors import ValidationError
+
+__all__ = ["AsyncStatHatClient", "Stat", "StatHatClient", "expand_stat", "multi_stat"]
+
+DEFAULT_BASE_URL = "https://api.stathat.com"
+MAX_NAME = 255
+
+
+def multi_stat(prefix: str, names: Iterable[str]) -> str:
+    """``multi_stat("messages sent", ["total", "female"])`` → ``"messages sent~total,female"``."""
+    joined = ",".join(names)
+    if not joined:
+        raise ValidationError("multi_stat needs at least one name", field="names")
+    return f"{prefix}~{joined}"
+
+
+def expand_stat(name: str) -> list[str]:
+    """The stat names a ``prefix~a,b`` name posts to (``["prefix a", "prefix b"]``), checked.
+
+    Raises ``ValidationError`` naming the rule: empty, more than one ``~``, an empty name in the
+    list, or an expanded name over 255 characters.
+    """
+    if not name:
+        raise ValidationError("stat: must not be empty", field="stat")
+    if "~" not in name:
+        names = [name]
+    else:
+        prefix, _, rest = name.partition("~")
+        if "~" in rest:
+            raise ValidationError("stat: at most one ~ is allowed", field="stat")
+        parts = rest.split(",")
+        if any(not p.strip() for p in parts):
+            raise ValidationError("stat: empty name in the list after ~", field="stat")
+        names = [f"{prefix} {p.strip()}" if prefix else p.strip() for p in parts]
+    for n in names:
+        if len(n) > MAX_NAME:
+            raise ValidationError(f"stat: {n[:40]!r}... is {len(n)} characters, over {MAX_NAME}", field="stat")
+    return names
+
+
+def _number(value: float | int | str, field: str) -> float | int:
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValidationError(f"{field}: {value!r} is not a number", field=field) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValidationError(f"{field}: must be a finite number", field=field)
+    return value
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One EZ update: a ``count`` or a ``value`` for ``stat`` at unix time ``t`` (None: when received)."""
+
+    stat: str
+    count: float | None = None
+    value: float | None = None
+    t: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.count is None) == (self.value is None):
+            raise ValidationError("a stat update takes a count or a value (exactly one)", field="count")
+        expand_stat(self.stat)
+        for field, v in (("count", self.count), ("value", self.value)):
+            if v is not None:
+                _number(v, field)
+        if self.t is not None and (not isinstance(self.t, int) or self.t < 0):
+            raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"stat": self.stat}
+        if self.count is not None:
+            body["count"] = self.count
+        if self.value is not None:
+            body["value"] = self.value
+        if self.t is not None:
+            body["t"] = self.t
+        return body
+
+
+def sum_counters(items: list[Stat]) -> list[Stat]:
+    """Counters for the same stat at the same second become one; values are all kept, in order."""
+    totals: dict[tuple[str, int | None], float] = {}
+    out: list[Stat | tuple[str, int | None]] = []
+    for item in items:
+        if item.count is None:
+            out.append(item)
+            continue
+        key = (item.stat, item.t)
+        if key not in totals:
+            totals[key] = 0
+            out.append(key)
+        totals[key] += item.count
+    return [o if isinstance(o, Stat) else Stat(o[0], count=totals[o], t=o[1]) for o in out]
+
+
+class _StatHatBase(BaseClient):
+    """Request building and reply checking, shared by both flavours."""
+
+    ezkey: str | None
+
+    def _init(self, ezkey: str | None, base_url: str, secrets: Sequence[str | None], kwargs: dict[str, Any]) -> None:
+        self.ezkey = ezkey
+        kwargs.setdefault("base_url", base_url)
+        kwargs["secrets"] = [ezkey, *secrets]
+
+    def _need_ezkey(self) -> str:
+        if not self.ezkey:
+            raise ValidationError("this call needs an ezkey: StatHatClient(ezkey=...)", field="ezkey")
+        return self.ezkey
+
+    def _ez(self, stat: Stat) -> Request:
+        return Request("POST", "/ez", data={"ezkey": self._need_ezkey(), **stat.to_json()})
+
+    def _ez_batch(self, stats: Sequence[Stat]) -> Request:
+        if not stats:
+            raise ValidationError("a batch needs at least one stat", field="data")
+        body = {"ezkey": self._need_ezkey(), "data": [s.to_json() for s in stats]}
+        errors = schemas.validate("stathat/ez#/$defs/batch", body)
+        if errors:
+            raise ValidationError(str(errors[0]), field=errors[0].path)
+        return Request("POST", "/ez", json=body)
+
+    def _classic(self, path: str, key: str, ukey: str, number: float, field: str, t: int | None) -> Request:
+        if not key or not ukey:
+            raise ValidationError("key and ukey are both required", field="key" if not key else "ukey")
+        _number(number, field)
+        return Request("POST", path, data={"key": key, "ukey": ukey, field: number, "t": t},
+                       headers={}, idempotent=False)
+
+    def check_response(self, response: httpx.Response) -> None:
+        super().check_response(response)
+        # StatHat answers errors with HTTP 200 and the real status in the body.
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, Mapping) and isinstance(body.get("status"), int) and body["status"] != 200:
+            raise self.make_error(body["status"], response, body)
+
+
+class StatHatClient(_StatHatBase, SyncAPIClient):
+    """``StatHatClient(ezkey="...")``; ``base_url`` points it elsewhere (the reference server)."""
+
+    def __init__(self, ezkey: str | None = None, *, base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
+        self._init(ezkey, base_url, (), kwargs)
+        super().__init__(**kwargs)
+
+    def count(self, stat: str, count: float = 1, *, t: int | None = None) -> None:
+        """Add ``count`` to a counter stat (created on first use)."""
+        self.send(self._ez(Stat(stat, count=count, t=t)))
+
+    def value(self, stat: str, value: float, *, t: int | None = None) -> None:
+        """Record ``value`` for a value stat (created on first use)."""
+        self.send(self._ez(Stat(stat, value=value, t=t)))
+
+    def post(self, stats: Sequence[Stat]) -> None:
+        """One JSON batch; the server records all of it or nothing."""
+        self.send(self._ez_batch(stats))
+
+    def classic_count(self, key: str, ukey: str, count: float = 1, *, t: int | None = None) -> None:
+        self.send(self._classic("/c", key, ukey, count, "count", t))
+
+    def classic_value(self, key: str, ukey: str, value: float, *, t: int | None = None) -> None:
+        self.send(self._classic("/v", key, ukey, value, "value", t))
+
+    def batcher(self, config: BatchConfig | None = None, *, on_error: OnError[Stat] | None = None,
+                stamp_time: bool = True) -> Batcher[Stat]:
+        """A batcher that sends JSON batches, summing counters of the same stat and second.
+
+        With ``stamp_time`` each update without ``t`` gets the time it was added, so summing never moves
+        a count to another second.
+        """
+        return Batcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
+                       validate=_stamp if stamp_time else None, merge=sum_counters,
+                       size_of=lambda s: len(str(s.to_json())))
+
+
+class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
+    def __init__(self, ezkey: str | None = None, *, base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
+        self._init(ezkey, base_url, (), kwargs)
+        super().__init__(**kwargs)
+
+    async def count(self, stat: str, count: float = 1, *, t: int | None = None) -> None:
+        await self.send(self._ez(Stat(stat, count=count, t=t)))
+
+    async def value(self, stat: str, value: float, *, t: int | None = None) -> None:
+        await self.send(self._ez(Stat(stat, value=value, t=t)))
+
+    async def post(self, stats: Sequence[Stat]) -> None:
+        await self.send(self._ez_batch(stats))
+
+    async def classic_count(self, key: str, ukey: str, count: float = 1, *, t: int | None = None) -> None:
+        await self.send(self._classic("/c", key, ukey, count, "count", t))
+
+    async def classic_value(self, key: str, ukey: str, value: float, *, t: int | None = None) -> None:
+        await self.send(self._classic("/v", key, ukey, value, "value", t))
+
+    def batcher(self, config: BatchConfig | None = None, *, on_error: OnError[Stat] | None = None,
+                stamp_time: bool = True) -> AsyncBatcher[Stat]:
+        return AsyncBatcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
+                            validate=_stamp if stamp_time else None, merge=sum_counters,
+                            size_of=lambda s: len(str(s.to_json())))
+
+
+def _stamp(stat: Stat) -> Stat:
+    if stat.t is not None:
+        return stat
+    return Stat(stat.stat, count=stat.count, value=stat.value, t=int(time.time()))
