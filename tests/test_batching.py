@@ -1,0 +1,332 @@
+"""The batching engine: triggers, flush and close, full-queue policies, errors, threads, exit and fork."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests.conftest import LiveServer
+from sdk import AsyncBatcher, BatchConfig, Batcher, QueueFull, Stat, StatHatClient, ValidationError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Sink:
+    """A send function that records batches; can be told to fail."""
+
+    def __init__(self, fail_on: set[int] | None = None) -> None:
+        self.batches: list[list[int]] = []
+        self.fail_on = fail_on or set()
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: list[int]) -> None:
+        with self.lock:
+            number = len(self.batches)
+            self.batches.append(list(batch))
+        if number in self.fail_on:
+            raise RuntimeError(f"batch {number} failed")
+
+    @property
+    def items(self) -> list[int]:
+        return [i for b in self.batches for i in b]
+
+
+def wait_for(predicate: object, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.01)
+
+
+def test_flush_on_count() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=10, interval=60))
+    for i in range(25):
+        b.add(i)
+    wait_for(lambda: len(sink.items) >= 20)
+    assert [len(x) for x in sink.batches][:2] == [10, 10]
+    result = b.close()
+    assert sink.items == list(range(25))
+    assert result.pending == 0
+
+
+def test_flush_on_bytes() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=1000, max_bytes=30, interval=60),
+                              size_of=lambda i: 10)
+    for i in range(3):
+        b.add(i)
+    wait_for(lambda: len(sink.items) == 3)
+    b.add(3)
+    b.close()
+    assert sink.batches[0] == [0, 1, 2]
+    assert all(len(batch) * 10 <= 30 for batch in sink.batches)
+
+
+def test_flush_on_interval() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=1000, interval=0.05))
+    b.add(1)
+    b.add(2)
+    wait_for(lambda: sink.items == [1, 2], timeout=2)
+    b.close()
+
+
+def test_flush_returns_counts_and_is_bounded() -> None:
+    release = threading.Event()
+
+    def slow(batch: list[int]) -> None:
+        release.wait(5)
+
+    b: Batcher[int] = Batcher(slow, config=BatchConfig(max_items=1000, interval=60))
+    for i in range(5):
+        b.add(i)
+    started = time.monotonic()
+    result = b.flush(timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert result.delivered == 0 and result.pending == 5
+    release.set()
+    result = b.flush(timeout=5)
+    assert result.pending == 0
+    assert b.stats["delivered"] == 5
+    b.close()
+
+
+def test_close_drains_and_then_refuses() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(interval=60))
+    with b:
+        for i in range(7):
+            b.add(i)
+    assert sink.items == list(range(7))
+    with pytest.raises(QueueFull, match="closed"):
+        b.add(8)
+
+
+def test_invalid_item_fails_in_add_and_never_reaches_a_batch() -> None:
+    sink = Sink()
+
+    def positive(i: int) -> int:
+        if i < 0:
+            raise ValidationError(f"{i} is negative")
+        return i
+
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(interval=60), validate=positive)
+    b.add(1)
+    with pytest.raises(ValidationError, match="-5 is negative"):
+        b.add(-5)
+    b.add(2)
+    b.close()
+    assert sink.items == [1, 2]
+
+
+def test_oversized_item_refused_in_add() -> None:
+    b: Batcher[str] = Batcher(Sink(), config=BatchConfig(max_item_bytes=10))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="over the limit of 10"):
+        b.add("x" * 50)
+
+
+def test_failed_batch_goes_to_on_error_and_the_others_are_delivered() -> None:
+    sink = Sink(fail_on={1})
+    errors: list[tuple[str, list[int]]] = []
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=3, interval=60, background=False),
+                              on_error=lambda exc, items: errors.append((str(exc), items)))
+    for i in range(9):
+        b.add(i)
+    b.close()
+    assert errors == [("batch 1 failed", [3, 4, 5])]
+    assert b.stats == {"delivered": 6, "failed": 3, "dropped": 0, "pending": 0}
+    # delivered batches are never sent again
+    assert sink.items == list(range(9))
+
+
+def test_failed_batch_without_callback_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    b: Batcher[int] = Batcher(Sink(fail_on={0}), config=BatchConfig(interval=60, background=False))
+    b.add(1)
+    b.close()
+    assert "batch of 1 items not delivered: batch 0 failed" in caplog.text
+
+
+def test_a_raising_on_error_does_not_kill_the_flusher() -> None:
+    sink = Sink(fail_on={0})
+
+    def explode(exc: BaseException, items: list[int]) -> None:
+        raise RuntimeError("callback broke")
+
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=1, interval=60), on_error=explode)
+    b.add(1)
+    b.add(2)
+    b.close()
+    assert sink.items == [1, 2]
+
+
+def test_full_queue_drop_policy_counts_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    gate = threading.Event()
+    b: Batcher[int] = Batcher(lambda batch: gate.wait(5), config=BatchConfig(max_queue=3, interval=60))
+    results = [b.add(i) for i in range(5)]
+    assert results == [True, True, True, False, False]
+    assert b.stats["dropped"] == 2
+    assert "item dropped" in caplog.text
+    gate.set()
+    b.close()
+
+
+def test_full_queue_raise_policy() -> None:
+    b: Batcher[int] = Batcher(Sink(), config=BatchConfig(max_queue=2, interval=60, when_full="raise"))
+    b.add(1)
+    b.add(2)
+    with pytest.raises(QueueFull, match="queue is full"):
+        b.add(3)
+    b.close()
+
+
+def test_full_queue_block_policy_waits_for_room() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_queue=2, max_items=100, interval=60, when_full="block"))
+    for i in range(10):
+        assert b.add(i)
+    b.close()
+    assert sink.items == list(range(10))
+
+
+def test_many_threads_exactly_once() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=50, interval=0.01, max_queue=100_000))
+
+    def producer(start: int) -> None:
+        for i in range(start, start + 1000):
+            b.add(i)
+
+    threads = [threading.Thread(target=producer, args=(n * 1000,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    b.close()
+    assert sorted(sink.items) == list(range(8000))
+
+
+def test_merge_runs_over_everything_waiting_then_batches_are_cut() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=100, interval=60, background=False),
+                              merge=lambda items: [sum(items)])
+    for i in range(10):
+        b.add(i)
+    result = b.close()
+    assert sink.batches == [[45]]
+    assert result.delivered == 1  # counted after merging: what the server received
+
+
+# -- async -----------------------------------------------------------------------------------------
+async def test_async_triggers_flush_and_close() -> None:
+    got: list[list[int]] = []
+
+    async def send(batch: list[int]) -> None:
+        got.append(batch)
+
+    b: AsyncBatcher[int] = AsyncBatcher(send, config=BatchConfig(max_items=4, interval=0.05))
+    for i in range(10):
+        await b.add(i)
+    await asyncio.sleep(0.2)
+    assert [i for batch in got for i in batch] == list(range(10))
+    await b.add(10)
+    result = await b.aclose()
+    assert result.pending == 0 and got[-1] == [10]
+    with pytest.raises(QueueFull):
+        await b.add(11)
+
+
+async def test_async_on_error_and_validation() -> None:
+    errors: list[list[int]] = []
+
+    async def send(batch: list[int]) -> None:
+        if 3 in batch:
+            raise RuntimeError("no")
+
+    def check(i: int) -> int:
+        if i > 100:
+            raise ValidationError("too big")
+        return i
+
+    async with AsyncBatcher(send, config=BatchConfig(max_items=2, interval=60), validate=check,
+                            on_error=lambda e, items: errors.append(items)) as b:
+        for i in range(6):
+            await b.add(i)
+        with pytest.raises(ValidationError):
+            await b.add(1000)
+    assert errors == [[2, 3]]
+    assert b.stats["delivered"] == 4 and b.stats["failed"] == 2
+
+
+async def test_async_full_queue_policies() -> None:
+    async def send(batch: list[int]) -> None:
+        await asyncio.sleep(0)
+
+    drop: AsyncBatcher[int] = AsyncBatcher(send, config=BatchConfig(max_queue=1, interval=60, background=False))
+    assert await drop.add(1) is True
+    assert await drop.add(2) is False
+    assert drop.stats["dropped"] == 1
+    raising: AsyncBatcher[int] = AsyncBatcher(
+        send, config=BatchConfig(max_queue=1, interval=60, when_full="raise", background=False))
+    await raising.add(1)
+    with pytest.raises(QueueFull):
+        await raising.add(2)
+
+
+# -- against the reference server: exit and fork ----------------------------------------------------
+@pytest.fixture(scope="module")
+def server() -> Iterator[LiveServer]:
+    s = LiveServer()
+    yield s
+    s.stop()
+
+
+def stathat_total(server: LiveServer, name: str) -> float:
+    stats = httpx.get(f"{server.url}/_admin/stathat/stats").json()["stats"]
+    return sum(p["count"] for s in stats if s["name"] == name for p in s["points"])
+
+
+def test_items_queued_at_exit_reach_the_server(server: LiveServer) -> None:
+    script = textwrap.dedent(f"""
+        from sdk import BatchConfig, Stat, StatHatClient
+        client = StatHatClient("dev-ezkey", base_url="{server.url}/stathat")
+        batch = client.batcher(BatchConfig(interval=3600, max_items=100))
+        for _ in range(250):
+            batch.add(Stat("at exit", count=1))
+        # no flush, no close: the atexit drain must deliver all 250
+    """)
+    subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
+    assert stathat_total(server, "at exit") == 250
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_fork_child_gets_its_own_queue_and_thread(server: LiveServer) -> None:
+    client = StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat")
+    batch = client.batcher(BatchConfig(interval=3600))
+    for _ in range(10):
+        batch.add(Stat("forked", count=1))  # the parent's, pending at fork time
+    pid = os.fork()
+    if pid == 0:  # the child: its own items only, delivered by its own thread
+        code = 1
+        try:
+            child = StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat")
+            batch._send = child.post  # the parent's connection pool must not be shared across fork
+            for _ in range(5):
+                batch.add(Stat("forked", count=1))
+            code = 0 if batch.close(10).pending == 0 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    batch.close()
+    assert stathat_total(server, "forked") == 15, "parent's 10 once, child's 5 once"

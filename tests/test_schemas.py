@@ -1,0 +1,38 @@
+"""The schema loader: every file is valid 2020-12 with the right $id; validators are compiled once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+import schemas
+
+ROOT = Path(schemas.__file__).parent
+
+
+def test_every_schema_is_valid_and_has_its_id() -> None:
+    files = sorted(ROOT.glob("*/*.json"))
+    assert files
+    for path in files:
+        doc = json.loads(path.read_text())
+        Draft202012Validator.check_schema(doc)
+        assert doc["$id"] == schemas.schema_id(f"{path.parent.name}/{path.stem}")
+
+
+def test_validators_are_cached() -> None:
+    assert schemas.validator("stathat/ez#/$defs/batch") is schemas.validator("stathat/ez#/$defs/batch")
+
+
+def test_refs_across_files_resolve_and_messages_are_short() -> None:
+    errors = schemas.validate("stathat/ez#/$defs/item", {"stat": "x", "count": "abc" * 1000})
+    assert errors and errors[0].path == "count"
+    assert len(errors[0].message) < 200
+    assert schemas.validate("stathat/ez#/$defs/item", {"stat": "x", "count": "12.5"}) == []
+    assert schemas.validate("stathat/ez#/$defs/batch", {"ezkey": "k", "data": [{"stat": "s"}] * 2000})[0].message \
+        == "must have at most 1000 items"
+
+
+def test_load_returns_the_document() -> None:
+    assert schemas.load("stathat/ez")["title"] == "StatHat EZ API"

@@ -1,0 +1,98 @@
+"""Both stores behave alike; SQLite survives restarts and is shared safely by several processes."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from mock_server.store import MemoryStore, SqliteStore, Store, open_store
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    if request.param == "memory":
+        return MemoryStore()
+    return SqliteStore(str(tmp_path / "s.db"))
+
+
+def test_get_put_delete_roundtrip(store: Store) -> None:
+    assert store.get("ns", "a") is None
+    store.put("ns", "a", {"x": [1, 2]})
+    value = store.get("ns", "a")
+    value["x"].append(3)  # a fetched value is a copy: nothing changes until put
+    assert store.get("ns", "a") == {"x": [1, 2]}
+    assert store.delete("ns", "a") is True
+    assert store.delete("ns", "a") is False
+    assert store.get("ns", "a") is None
+
+
+def test_insertion_order_slices_and_index(store: Store) -> None:
+    for i in range(10):
+        store.put("users", f"u{i}", i)
+    store.put("users", "u3", 33)  # an update keeps its place
+    store.delete("users", "u5")
+    assert [k for k, _ in store.items("users")] == [f"u{i}" for i in range(10) if i != 5]
+    assert store.items("users", offset=2, limit=3) == [("u2", 2), ("u3", 33), ("u4", 4)]
+    assert store.items("users", offset=100) == []
+    assert store.count("users") == 9
+    assert store.index_of("users", "u6") == 5
+    assert store.index_of("users", "nope") is None
+    store.put("users", "u5", 5)  # re-added: now last
+    assert store.items("users", offset=9) == [("u5", 5)]
+
+
+def test_namespaces_and_clear(store: Store) -> None:
+    store.put("a", "k", 1)
+    store.put("b", "k", 2)
+    store.clear("a")
+    assert store.get("a", "k") is None and store.get("b", "k") == 2
+    store.clear()
+    assert store.count("b") == 0
+
+
+def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    s = SqliteStore(str(tmp_path / "t.db"))
+    s.put("ns", "k", 1)
+    with pytest.raises(RuntimeError), s.transaction():
+        s.put("ns", "k", 2)
+        with s.transaction():  # nested: joins the outer one
+            s.put("ns", "j", 3)
+        raise RuntimeError("boom")
+    assert s.get("ns", "k") == 1 and s.get("ns", "j") is None
+
+
+def test_sqlite_survives_a_restart(tmp_path: Path) -> None:
+    path = str(tmp_path / "r.db")
+    s = SqliteStore(path)
+    s.put("ns", "k", {"v": 1})
+    s.close()
+    assert SqliteStore(path).get("ns", "k") == {"v": 1}
+
+
+def _increment(path: str, times: int) -> None:
+    s = SqliteStore(path)
+    for _ in range(times):
+        with s.transaction():
+            s.put("ns", "n", (s.get("ns", "n") or 0) + 1)
+
+
+def test_sqlite_read_modify_write_is_atomic_across_processes(tmp_path: Path) -> None:
+    path = str(tmp_path / "p.db")
+    SqliteStore(path)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_increment, args=(path, 200)) for _ in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    assert SqliteStore(path).get("ns", "n") == 800
+
+
+def test_open_store() -> None:
+    assert isinstance(open_store(None), MemoryStore)
+    assert isinstance(open_store("memory://"), MemoryStore)
+    with pytest.raises(ValueError, match="unknown store"):
+        open_store("redis://x")
