@@ -55,7 +55,9 @@ def timed(fn: Callable[[], object], n: int) -> float:
     return time.perf_counter() - started
 
 
-def paired_ratio(ours: Callable[[], object], baseline: Callable[[], object], *, n: int, rounds: int) -> dict[str, float]:
+def paired_ratio(
+    ours: Callable[[], object], baseline: Callable[[], object], *, n: int, rounds: int
+) -> dict[str, float]:
     """Median over rounds of time(ours)/time(baseline), each side ``n`` calls a round, after a warm-up."""
     timed(ours, n // 10 or 1)
     timed(baseline, n // 10 or 1)

@@ -16,7 +16,7 @@ import tenacity
 
 from ._errors import APIError, RateLimited, TimeoutError, TransportError, ValidationError, error_class
 from ._redact import Redactor
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, parse_retry_after, parse_retry_after_ms
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "Request", "SyncAPIClient"]
@@ -168,10 +168,12 @@ class BaseClient:
                 body = response.text
         message = self.redactor.text(self.error_message(body, response))
         request_id = next((response.headers[h] for h in self.request_id_headers if h in response.headers), None)
-        headers = self.redactor.headers(response.headers.items())
+        headers = {k.lower(): v for k, v in self.redactor.headers(response.headers.items()).items()}
         cls = error_class(status)
         if cls is RateLimited:
-            retry_after = parse_retry_after(response.headers.get("retry-after"))
+            retry_after = parse_retry_after_ms(response.headers.get("retry-after-ms"))
+            if retry_after is None:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
             return RateLimited(message, status=status, body=body, request_id=request_id, headers=headers,
                                retry_after=retry_after)
         return cls(message, status=status, body=body, request_id=request_id, headers=headers)

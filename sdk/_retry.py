@@ -56,6 +56,11 @@ class RetryPolicy:
     def should_retry(self, exc: BaseException, *, idempotent: bool) -> bool:
         """Whether ``exc`` from one attempt is worth another attempt under this policy."""
         repeatable = idempotent or self.retry_writes
+        if isinstance(exc, APIError):
+            # The server may decide for itself (openai/anthropic convention).
+            hint = exc.headers.get("x-should-retry", "").lower()
+            if hint in ("true", "false"):
+                return hint == "true"
         if isinstance(exc, TransportError):
             return not exc.sent or repeatable
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
@@ -93,6 +98,15 @@ class RetryPolicy:
             "before_sleep": before_sleep,
             "reraise": True,
         }
+
+
+def parse_retry_after_ms(value: str | None) -> float | None:
+    """``retry-after-ms`` (milliseconds, a finer hint some servers send) in seconds; None if absent or garbage."""
+    try:
+        ms = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return None if ms is None or ms != ms or ms < 0 or ms == float("inf") else ms / 1000
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

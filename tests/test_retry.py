@@ -209,3 +209,23 @@ def test_with_options_leaves_the_original_untouched() -> None:
     assert c.timeout.read == 30.0 and c.retry.max_attempts == 3 and "X-Test" not in c.headers
     with pytest.raises(TypeError, match="bogus"):
         c.with_options(bogus=1)
+
+
+@respx.mock
+def test_retry_after_ms_wins_over_retry_after(sleeps: list[float]) -> None:
+    route = respx.post(f"{BASE}/ez").mock(side_effect=[
+        httpx.Response(429, headers={"Retry-After": "5", "retry-after-ms": "250"}), OK])
+    client().count("x")
+    assert route.call_count == 2 and sleeps == [0.25]
+
+
+@respx.mock
+def test_server_can_forbid_or_allow_a_retry(sleeps: list[float]) -> None:
+    no = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(503, headers={"x-should-retry": "false"}), OK])
+    with pytest.raises(ServerError):
+        client().count("x")
+    assert no.call_count == 1
+    respx.reset()
+    yes = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(500, headers={"x-should-retry": "true"}), OK])
+    client().count("x")  # a write after a 500 is normally not retried; the server said it is safe
+    assert yes.call_count == 2
