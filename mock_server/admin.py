@@ -47,6 +47,18 @@ def seed() -> Response:
     return reply({"seeded": result})
 
 
+@blueprint.get("/openapi/<service>.json")
+def openapi(service: str) -> Response:
+    """The service's OpenAPI 3.1 document, built from its views and the shared schemas."""
+    from flask import current_app
+
+    from .openapi import build
+
+    if service not in kit().services:
+        raise ServiceError(404, f"service: no service named {service!r}")
+    return reply(build(current_app, service))
+
+
 @blueprint.get("/state")
 def state() -> Response:
     k = kit()

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 
 from ...errors import ServiceError
 from ...http import check, json_body, params, reply
+from ...openapi import operation
 from ..base import Service
 from .backend import DEV_EZKEY, StatHatBackend
 
@@ -50,6 +51,9 @@ class StatHatService(Service):
         backend = self.backend
 
         @bp.route("/ez", methods=["GET", "POST"])
+        @operation("EZ API: count or value for a stat (form, query, or a JSON batch)",
+                   query="stathat/ez#/$defs/params", form="stathat/ez#/$defs/params", json="stathat/ez#/$defs/batch",
+                   responses={200: "stathat/ez#/$defs/reply", 413: "stathat/ez#/$defs/reply"})
         def ez() -> Response:
             if request.method == "POST" and request.mimetype == "application/json":
                 body = json_body()
@@ -76,6 +80,8 @@ class StatHatService(Service):
             return _ok()
 
         @bp.route("/c", methods=["GET", "POST"])
+        @operation("Classic API: count for a stat created beforehand", query="stathat/classic#/$defs/counter",
+                   form="stathat/classic#/$defs/counter", responses={200: "stathat/ez#/$defs/reply"})
         def classic_count() -> Response:
             p = params()
             check("stathat/classic#/$defs/counter", p)
@@ -83,6 +89,8 @@ class StatHatService(Service):
             return _ok()
 
         @bp.route("/v", methods=["GET", "POST"])
+        @operation("Classic API: value for a stat created beforehand", query="stathat/classic#/$defs/value",
+                   form="stathat/classic#/$defs/value", responses={200: "stathat/ez#/$defs/reply"})
         def classic_value() -> Response:
             p = params()
             check("stathat/classic#/$defs/value", p)
