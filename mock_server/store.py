@@ -47,25 +47,35 @@ class _Namespace:
         self.holes = 0
 
     def compact(self) -> None:
-        if self.holes > 64 and self.holes * 4 > len(self.order):
-            self.order = [k for k in self.order if k is not None]
-            self.holes = 0
+        self.order = [k for k in self.order if k is not None]
+        self.holes = 0
 
 
 class MemoryStore:
-    """In-process store: a dict per namespace, guarded by one re-entrant lock."""
+    """In-process store: a dict per namespace, guarded by one re-entrant lock.
+
+    A transaction keeps an undo log (each key's first value, each namespace cleared), so an error inside
+    it leaves the store as it was, as SQLite's ROLLBACK does. A rolled-back delete puts its key back last.
+    """
 
     url = "memory://"
 
     def __init__(self) -> None:
         self._ns: dict[str, _Namespace] = {}
         self._lock = threading.RLock()
+        self._depth = 0
+        self._undo: dict[tuple[str, str], str | None] = {}
+        self._cleared: dict[str, _Namespace | None] = {}
 
     def _space(self, ns: str) -> _Namespace:
         space = self._ns.get(ns)
         if space is None:
             space = self._ns[ns] = _Namespace()
         return space
+
+    def _remember(self, ns: str, key: str, space: _Namespace) -> None:
+        if self._depth and ns not in self._cleared and (ns, key) not in self._undo:
+            self._undo[(ns, key)] = space.data.get(key)
 
     def get(self, ns: str, key: str) -> Any:
         with self._lock:
@@ -76,6 +86,7 @@ class MemoryStore:
         text = _dump(value)
         with self._lock:
             space = self._space(ns)
+            self._remember(ns, key, space)
             if key not in space.data:
                 space.order.append(key)
             space.data[key] = text
@@ -83,20 +94,20 @@ class MemoryStore:
     def delete(self, ns: str, key: str) -> bool:
         with self._lock:
             space = self._space(ns)
-            if space.data.pop(key, None) is None:
+            if key not in space.data:
                 return False
-            # Deletes are rare: leave a hole so slices stay O(limit) and compact now and then.
+            self._remember(ns, key, space)
+            del space.data[key]
+            # Leave a hole (slices stay O(limit)); the next items() compacts.
             space.order[space.order.index(key)] = None
             space.holes += 1
-            space.compact()
             return True
 
     def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
         with self._lock:
             space = self._space(ns)
             if space.holes:
-                space.order = [k for k in space.order if k is not None]
-                space.holes = 0
+                space.compact()
             keys = space.order[offset:] if limit is None else space.order[offset: offset + limit]
             texts = [(k, space.data[k]) for k in keys if k is not None]
         return [(k, json.loads(t)) for k, t in texts]
@@ -106,7 +117,9 @@ class MemoryStore:
             space = self._space(ns)
             if key not in space.data:
                 return None
-            return [k for k in space.order if k is not None].index(key)
+            if space.holes:
+                space.compact()
+            return space.order.index(key)
 
     def count(self, ns: str) -> int:
         with self._lock:
@@ -114,15 +127,43 @@ class MemoryStore:
 
     def clear(self, ns: str | None = None) -> None:
         with self._lock:
-            if ns is None:
-                self._ns.clear()
-            else:
-                self._ns.pop(ns, None)
+            for name in list(self._ns) if ns is None else [ns]:
+                if self._depth and name not in self._cleared:
+                    self._cleared[name] = self._ns.get(name)
+                self._ns.pop(name, None)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self._lock:
-            yield
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                if self._depth == 1:
+                    self._rollback()
+                raise
+            finally:
+                self._depth -= 1
+                if not self._depth:
+                    self._undo.clear()
+                    self._cleared.clear()
+
+    def _rollback(self) -> None:
+        for ns, old in self._cleared.items():
+            if old is None:
+                self._ns.pop(ns, None)
+            else:
+                self._ns[ns] = old
+        for (ns, key), text in self._undo.items():
+            space = self._space(ns)
+            if text is None:
+                if space.data.pop(key, None) is not None:
+                    space.order[space.order.index(key)] = None
+                    space.holes += 1
+            else:
+                if key not in space.data:
+                    space.order.append(key)
+                space.data[key] = text
 
     def close(self) -> None:
         pass

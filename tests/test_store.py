@@ -52,15 +52,24 @@ def test_namespaces_and_clear(store: Store) -> None:
     assert store.count("b") == 0
 
 
-def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
-    s = SqliteStore(str(tmp_path / "t.db"))
-    s.put("ns", "k", 1)
-    with pytest.raises(RuntimeError), s.transaction():
-        s.put("ns", "k", 2)
-        with s.transaction():  # nested: joins the outer one
-            s.put("ns", "j", 3)
+def test_transaction_rolls_back_on_error(store: Store) -> None:
+    store.put("ns", "k", 1)
+    store.put("ns", "gone", 9)
+    store.put("other", "x", 1)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put("ns", "k", 2)
+        with store.transaction():  # nested: joins the outer one
+            store.put("ns", "j", 3)
+            store.delete("ns", "gone")
+            store.clear("other")
+            store.put("other", "y", 2)
         raise RuntimeError("boom")
-    assert s.get("ns", "k") == 1 and s.get("ns", "j") is None
+    assert store.get("ns", "k") == 1 and store.get("ns", "j") is None and store.get("ns", "gone") == 9
+    assert store.items("other") == [("x", 1)]
+    assert store.count("ns") == 2
+    with store.transaction():  # and a clean transaction commits
+        store.put("ns", "k", 5)
+    assert store.get("ns", "k") == 5
 
 
 def test_sqlite_survives_a_restart(tmp_path: Path) -> None:
