@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 import httpx
@@ -30,6 +31,7 @@ __all__ = [
     "CyfeClient",
     "MetricOptions",
     "Row",
+    "add_values",
     "cyfe_date",
     "merge_rows",
     "parse_date",
@@ -80,6 +82,16 @@ def parse_date(text: str) -> date:
 
 def _tidy(number: float) -> int | float:
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def add_values(values: Iterable[int | float]) -> int | float:
+    """The sum as a person would write it: 0.1 added ten times is 1, not 0.9999999999999999.
+
+    Each float is taken at its shortest decimal form (``repr``) and added exactly, so pushing rows one by
+    one, in batches, or merged first all give the same stored number.
+    """
+    total = sum((Decimal(repr(v)) for v in values), Decimal(0))
+    return _tidy(float(total))
 
 
 def parse_value(raw: object) -> tuple[int | float, bool]:
@@ -237,7 +249,7 @@ def merge_rows(rows: Sequence[Row], replace: frozenset[str] = frozenset()) -> li
             number, percent = parse_value(raw)
             if metric in values and metric not in replace:
                 old, old_percent = values[metric]
-                values[metric] = (_tidy(math.fsum((old, number))), percent or old_percent)
+                values[metric] = (add_values((old, number)), percent or old_percent)
             else:
                 values[metric] = (number, percent)
     return [

@@ -8,15 +8,14 @@ with the widget, per metric; a later push changes only the options it names.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sdk.cyfe import DATE_LABEL, OPTION_NAMES, check_option, parse_date, parse_value
+from sdk.cyfe import DATE_LABEL, OPTION_NAMES, add_values, check_option, parse_date, parse_value
 
 from ...errors import ServiceError
-from ...store import Store
+from ...store import MemoryStore, Store
 
 __all__ = ["DEV_WIDGET", "CyfeBackend", "fail", "rows_ns"]
 
@@ -64,6 +63,12 @@ class CyfeBackend:
         return widget
 
     def seed(self, data: dict[str, Any]) -> dict[str, int]:
+        # A dry run on a scratch store first: a transaction serialises but does not roll back in memory,
+        # and a refused seed must leave nothing behind.
+        CyfeBackend(MemoryStore())._seed(data)
+        return self._seed(data)
+
+    def _seed(self, data: dict[str, Any]) -> dict[str, int]:
         rows = 0
         for spec in data.get("widgets", []):
             self.create(spec["key"], spec.get("name"))
@@ -205,7 +210,7 @@ class CyfeBackend:
                 if is_percent or metric.endswith("%"):
                     percent.add(metric)
                 if metric in stored and metric not in replace:
-                    stored[metric] = _tidy(math.fsum((stored[metric], number)))
+                    stored[metric] = add_values((stored[metric], number))
                 else:
                     stored[metric] = number
             pending[element] = stored
@@ -273,6 +278,6 @@ class CyfeBackend:
 def _aggregate(rows: list[dict[str, Any]], metric: str, method: str) -> int | float | None:
     values = [r[metric] for r in rows if metric in r]
     if method == "average":
-        return _tidy(round(math.fsum(values) / len(values), 6)) if values else None
-    return _tidy(math.fsum(values))
+        return _tidy(round(add_values(values) / len(values), 6)) if values else None
+    return add_values(values)
 
