@@ -132,6 +132,16 @@ def test_sdk_refuses_before_sending(client: CyfeClient, admin: Admin, rows: list
     assert cyfe_requests(admin) == []
 
 
+@pytest.mark.parametrize(("rows", "options", "fragment"), [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
+async def test_async_sdk_refuses_before_sending(base_url: str, admin: Admin, rows: list[Any],
+                                                options: dict[str, Any] | None, fragment: str) -> None:
+    async with AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe") as client:
+        with pytest.raises(ValidationError) as info:
+            await client.push(rows, options)
+    assert fragment in str(info.value)
+    assert cyfe_requests(admin) == []
+
+
 @pytest.mark.parametrize(("kwargs", "field"), [
     ({"onduplicate": "merge"}, "onduplicate"), ({"color": "green"}, "color"), ({"type": "radar"}, "type"),
     ({"yaxis": -1}, "yaxis"), ({"yaxis": 1000}, "yaxis"), ({"total": "many"}, "total"),

@@ -162,3 +162,23 @@ def test_service_reads_its_settings() -> None:
     response = client.post("/cyfe/api/push/any-key", json={"data": [{"Date": "20130301", "A": 1}]})
     assert response.status_code == 200
     assert client.get("/_admin/cyfe/widgets/any-key").get_json()["rows"] == [{"Date": "20130301", "A": 1}]
+
+
+def test_http_layer_errors_in_cyfe_style_and_strict_responses() -> None:
+    from mock_server import create_app
+
+    app = create_app(Config(max_body=300, strict=True))
+    client = app.test_client()
+    good = client.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130301", "A": "5%"}],
+                                                          "reverse": {"A": 1}})
+    assert good.status_code == 200
+    assert client.get("/_admin/cyfe/widgets/dev-widget").status_code == 200  # strict: matches widget.json
+    too_big = client.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130301", "A": 1}] * 40})
+    assert too_big.status_code == 413
+    assert too_big.get_json() == {"status": "error", "code": 413, "parameter": None, "row": None, "field": None,
+                                  "message": "request body is larger than the server's limit"}
+    secret = "5151e3ec53783701321099125233"
+    for response in (client.get(f"/cyfe/api/push/{secret}"), client.post(f"/cyfe/api/push/{secret}/x", json={})):
+        assert response.status_code in (404, 405)
+        assert secret not in response.get_data(as_text=True)
+        assert schemas.validate("cyfe/push#/$defs/error", response.get_json()) == []
