@@ -247,9 +247,10 @@ def merge_rows(rows: Sequence[Row], replace: frozenset[str] = frozenset()) -> li
         values = merged.setdefault((label, str(element)), {})
         for metric, raw in list(row.items())[1:]:
             number, percent = parse_value(raw)
-            if metric in values and metric not in replace:
+            if metric in values:
                 old, old_percent = values[metric]
-                values[metric] = (add_values((old, number)), percent or old_percent)
+                # A replaced value still tells the server the metric is a percentage one.
+                values[metric] = (number if metric in replace else add_values((old, number)), percent or old_percent)
             else:
                 values[metric] = (number, percent)
     return [

@@ -87,6 +87,7 @@ def test_merge_rows_adds_replaces_and_keeps_order_and_percent() -> None:
     assert merge_rows(rows, frozenset({"R"})) == [{"Date": "20130302", "A": 1.5, "R": 9, "P": "15%"},
                                                   {"Date": "20130301", "A": 2}]
     assert merge_rows(rows) == [{"Date": "20130302", "A": 1.5, "R": 14, "P": "15%"}, {"Date": "20130301", "A": 2}]
+    assert merge_rows([{"D": "x", "P": "5%"}, {"D": "x", "P": 7}], frozenset({"P"})) == [{"D": "x", "P": "7%"}]
 
 
 def test_metric_options_wire_form() -> None:
