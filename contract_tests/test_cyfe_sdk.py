@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -199,6 +200,21 @@ async def test_async_batcher_merges_and_totals_are_exact(base_url: str, admin: A
                 await batcher.add(row)
     assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
     assert len(cyfe_requests(admin)) == 1
+
+
+def test_batcher_shared_by_threads_loses_nothing(client: CyfeClient, admin: Admin) -> None:
+    rows = _rows(1200, seed=3)
+    batcher = client.batcher({"Rank": MetricOptions(onduplicate="replace")}, BatchConfig(max_items=100, interval=0.05))
+    # Each thread owns its own dates, so "last Rank" is well defined whatever the interleaving.
+    parts = [[r for r in rows if r["Date"].day % 4 == n] for n in range(4)]  # type: ignore[union-attr]
+    threads = [threading.Thread(target=lambda part=part: [batcher.add(r) for r in part]) for part in parts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result = batcher.close()
+    assert (result.failed, result.pending, batcher.stats["dropped"]) == (0, 0, 0)
+    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
 
 
 def test_batcher_sends_only_the_options_of_each_batchs_metrics(client: CyfeClient, admin: Admin) -> None:
