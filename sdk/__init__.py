@@ -22,23 +22,29 @@ from ._errors import (
 from ._pagination import AsyncPaginator, Page, Paginator
 from ._retry import ALWAYS_SAFE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from ._version import __version__
+from .cyfe import CHART_TYPES, AsyncCyfeClient, ChartType, CyfeClient, MetricOptions, cyfe_date
 from .stathat import AsyncStatHatClient, Stat, StatHatClient
 
 __all__ = [
     "ALWAYS_SAFE_STATUSES",
+    "CHART_TYPES",
     "DEFAULT_TIMEOUT",
     "RETRYABLE_STATUSES",
     "APIError",
     "AsyncAPIClient",
     "AsyncBatcher",
+    "AsyncCyfeClient",
     "AsyncPaginator",
     "AsyncStatHatClient",
     "BadRequest",
     "BatchConfig",
     "BatchError",
     "Batcher",
+    "ChartType",
+    "CyfeClient",
     "FlushResult",
     "Forbidden",
+    "MetricOptions",
     "NotFound",
     "Page",
     "Paginator",
@@ -58,5 +64,6 @@ __all__ = [
     "Unauthorized",
     "ValidationError",
     "__version__",
+    "cyfe_date",
     "parse_retry_after",
 ]

@@ -14,6 +14,7 @@ from flask import Blueprint, Response
 
 from ...errors import ServiceError
 from ...http import check, json_body, reply
+from ...openapi import operation
 from ..base import Service
 from .backend import DEV_WIDGET, CyfeBackend, fail
 
@@ -53,6 +54,9 @@ class CyfeService(Service):
         backend = self.backend
 
         @bp.post("/api/push/<widget_key>")
+        @operation("Push rows of metrics into a widget", json="cyfe/push#/$defs/body",
+                   responses={200: "cyfe/push#/$defs/reply", 400: "cyfe/push#/$defs/error",
+                              404: "cyfe/push#/$defs/error", 413: "cyfe/push#/$defs/error"})
         def push(widget_key: str) -> Response:
             backend.widget(widget_key)  # an unknown key is a 404 before the body is read
             rows = backend.push(widget_key, json_body(), lambda body: check("cyfe/push#/$defs/body", body))
