@@ -408,8 +408,15 @@ class ReportsBackend:
         account_id = self.channel(w)["account_id"]
         width = range_width(w.start_ms, w.end_ms)
         buckets: Counter[datetime] = Counter()
+        starts: dict[int, datetime] = {}  # wider than an hour: one bucket per UTC day, computed once a day
         for hour, n in self.hourly(w).items():
-            buckets[bucket_start(hour, width)] += n
+            if width == "hour":
+                buckets[bucket_start(hour, width)] += n
+                continue
+            day = hour // 24
+            if day not in starts:
+                starts[day] = bucket_start(day * 24, width)
+            buckets[starts[day]] += n
         return [{"account_id": account_id, "datetime_range_start": format_instant(start), "report_count": n,
                  "datetime_range_width": width} for start, n in sorted(buckets.items())]
 
