@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+import schemas
 from contract_tests.conftest import Admin
 
 TOKEN = "dev-api-token"
@@ -314,3 +315,15 @@ def test_channels_are_separate(known: Admin, http: httpx.Client) -> None:
 def test_seeded_token_works(known: Admin, http: httpx.Client) -> None:
     response = get(http, "reports_per_user", headers={"Authorization": "Bearer second-token-123"}, **EXAMPLE)
     assert response.json() == EXPECTED["reports_per_user"]
+
+
+def test_expected_answers_match_the_shared_schemas() -> None:
+    from mock_server.services.reports.backend import ENDPOINTS as SCHEMAS
+
+    for endpoint, (_, schema) in SCHEMAS.items():
+        assert schemas.validate(f"reports/analytics#/$defs/{schema}", EXPECTED[endpoint]) == [], endpoint
+    assert schemas.validate("reports/seed", SEED) == []
+    # The schemas are not vacuous: a wrong shape is refused.
+    assert schemas.validate("reports/analytics#/$defs/read", {"total_reads": 1, "bogus": 2})
+    assert schemas.validate("reports/analytics#/$defs/over_time", [{**EXPECTED["reports_over_time"][0],
+                                                                     "datetime_range_width": "fortnight"}])

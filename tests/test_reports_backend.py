@@ -11,6 +11,7 @@ import httpx
 import pytest
 import respx
 
+import schemas
 from mock_server.services.reports.backend import (
     REPORTS,
     ReportsBackend,
@@ -94,6 +95,7 @@ def test_bucket_boundaries_and_dow() -> None:
 
 def test_demo_dataset_is_deterministic_and_valid() -> None:
     assert demo_dataset() == demo_dataset()
+    assert schemas.validate("reports/seed", demo_dataset()) == []
     store = MemoryStore()
     ReportsBackend(store).reset(demo=True)
     assert ReportsBackend(store).state()["reports"] == len(demo_dataset()["reports"])
