@@ -243,6 +243,14 @@ def test_width_month_beyond_a_year(known: Admin, http: httpx.Client) -> None:
         ("2016-11-01T00:00:00.000Z", 2, "month"), ("2016-12-01T00:00:00.000Z", 1, "month")]
 
 
+def test_a_huge_range_reads_only_the_days_with_data(known: Admin, http: httpx.Client) -> None:
+    # The same months as above: every report of channel 1 is inside years 1 .. 9999.
+    assert over_time(http, "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z") == [
+        ("2015-12-01T00:00:00.000Z", 1, "month"), ("2016-01-01T00:00:00.000Z", 3, "month"),
+        ("2016-03-01T00:00:00.000Z", 1, "month"), ("2016-06-01T00:00:00.000Z", 1, "month"),
+        ("2016-11-01T00:00:00.000Z", 2, "month"), ("2016-12-01T00:00:00.000Z", 1, "month")]
+
+
 @pytest.mark.parametrize(("start", "end", "expected"), [
     # Width boundaries: exactly 2 days is still hours; 2 days and 1 ms is days (report 3, Wed 14:00 only).
     ("2016-01-05T00:00:00Z", "2016-01-07T00:00:00Z", [("2016-01-06T14:00:00.000Z", 1, "hour")]),

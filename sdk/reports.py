@@ -74,8 +74,7 @@ def parse_instant(value: DateLike, field: str) -> datetime:
 
 def format_instant(value: datetime) -> str:
     """``2016-11-07T00:00:00.000Z``: the API's own format (UTC, milliseconds)."""
-    value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 def _instant(raw: Any) -> datetime:

@@ -42,6 +42,7 @@ REPORT_INDEX = "reports.report_index"  # report id -> {channel_id, account_id}
 IMAGE_INDEX = "reports.image_index"  # image id -> {channel_id}
 DAYS = "reports.days"  # "<channel>:<UTC day number>" -> {"<hour of day>": count}
 HOURS = "reports.hours"  # "<channel>:<UTC hour number>" -> [report time in ms, ...]
+EXTENT = "reports.extent"  # "<channel>" -> [first, last UTC day number holding a report]
 META = "reports.meta"  # "read_seq", "alert_seq"
 _WHAT = {ACCOUNTS: "account", CHANNELS: "channel", USERS: "user", STATES: "state", FORMS: "form", FIELDS: "field",
          REPORT_INDEX: "report", IMAGE_INDEX: "report image"}
@@ -337,6 +338,8 @@ class ReportsBackend:
             hour = doc["t"] // HOUR_MS
             days[hour // 24][str(hour % 24)] += 1
             hours[hour].append(doc["t"])
+        extent = self.store.get(EXTENT, str(channel_id)) or [min(days), max(days)]
+        self.store.put(EXTENT, str(channel_id), [min(extent[0], *days), max(extent[1], *days)])
         for day, counts in days.items():
             key = f"{channel_id}:{day}"
             stored = Counter(self.store.get(DAYS, key) or {})
@@ -386,8 +389,10 @@ class ReportsBackend:
             n = sum(1 for t in times if w.holds(t))
             if n:
                 counts[hour] += n
-        if first_whole < end_whole:
-            for day in range(first_whole // 24, (end_whole - 1) // 24 + 1):
+        extent = self.store.get(EXTENT, str(w.channel_id))
+        if first_whole < end_whole and extent:
+            # Only the days that can hold reports: a range of centuries costs no more than the data's span.
+            for day in range(max(first_whole // 24, extent[0]), min((end_whole - 1) // 24, extent[1]) + 1):
                 for hour_of_day, n in (self.store.get(DAYS, f"{w.channel_id}:{day}") or {}).items():
                     hour = day * 24 + int(hour_of_day)
                     if first_whole <= hour < end_whole:
