@@ -226,3 +226,15 @@ def test_cassette_replays_and_holds_no_token(base_url: str, admin: Admin) -> Non
     text = cassette.read_text()
     assert TOKEN not in text
     assert "reports_per_field_selection" in text
+
+
+def test_served_at_the_root_with_only() -> None:
+    """``mock-server --only reports``: a client with a fixed path (no /reports prefix) gets the same API."""
+    app = create_app({"only": "reports", "demo_data": True})
+    with ReportsClient("dev-api-token", base_url="http://demo", transport=httpx.WSGITransport(app=app)) as c:
+        at_root = c.reports_per_state(1, START, END)
+    with ReportsClient("dev-api-token", base_url="http://demo/reports", transport=httpx.WSGITransport(app=app)) as c:
+        assert c.reports_per_state(1, START, END) == at_root
+        with pytest.raises(Unauthorized):
+            c.with_options(headers={"Authorization": "Bearer nope-nope"}).reports_per_state(1, START, END)
+    assert [s.name for s in at_root] == ["Open", "In progress", "Resolved", "Closed"]
