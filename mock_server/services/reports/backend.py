@@ -246,7 +246,15 @@ class ReportsBackend:
         """Add everything in ``data`` (already schema-checked): all of it, or nothing and a 400 naming the path.
 
         This is also the bulk insert: aggregates are updated once per touched day and hour, not per report.
+        One transaction, so no other worker process writes between the checks and the writes.
         """
+        with self.store.transaction():
+            self._seed(data)
+        return {kind: len(data.get(kind, [])) for kind in
+                ("accounts", "channels", "users", "states", "forms", "reports", "report_images", "report_reads",
+                 "alerts", "tokens")}
+
+    def _seed(self, data: Mapping[str, Any]) -> None:
         pending = _Pending(self.store)
         for i, a in enumerate(data.get("accounts", [])):
             pending.add(ACCOUNTS, f"accounts[{i}]", {"id": a["id"], "name": a["name"]})
@@ -311,23 +319,19 @@ class ReportsBackend:
                 "alert_id": al.get("alert_id"), "user_id": al["user_id"], "report_id": al["report_id"],
                 "t": _seed_time(al["created_at"], f"{path}.created_at"), "opened": bool(al.get("opened", False))})
 
-        # Everything is checked: write (the admin endpoint holds the store's transaction around us).
-        with self.store.transaction():
-            for token in data.get("tokens", []):
-                self.store.put(TOKENS, token, {})
-            for ns, by_id in pending.new.items():
-                for id_, doc in by_id.items():
-                    self.store.put(ns, str(id_), doc)
-            for channel_id, docs in reports.items():
-                self._insert_reports(channel_id, docs)
-            for channel_id, docs in images.items():
-                for image in docs:
-                    self.store.put(IMAGES(channel_id), str(image["id"]), image)
-            self._append(READS, "read_seq", reads)
-            self._append(ALERTS, "alert_seq", alerts, id_field="alert_id")
-        return {kind: len(data.get(kind, [])) for kind in
-                ("accounts", "channels", "users", "states", "forms", "reports", "report_images", "report_reads",
-                 "alerts", "tokens")}
+        # Everything is checked: now write. (The memory store has no rollback, hence checks first.)
+        for token in data.get("tokens", []):
+            self.store.put(TOKENS, token, {})
+        for ns, by_id in pending.new.items():
+            for id_, doc in by_id.items():
+                self.store.put(ns, str(id_), doc)
+        for channel_id, docs in reports.items():
+            self._insert_reports(channel_id, docs)
+        for channel_id, docs in images.items():
+            for image in docs:
+                self.store.put(IMAGES(channel_id), str(image["id"]), image)
+        self._append(READS, "read_seq", reads)
+        self._append(ALERTS, "alert_seq", alerts, id_field="alert_id")
 
     def _insert_reports(self, channel_id: int, docs: list[dict[str, Any]]) -> None:
         """Store reports and fold them into the per-day hour counts and per-hour times, one write per doc."""
