@@ -16,7 +16,7 @@ from flask import Flask
 
 import schemas
 
-__all__ = ["build", "operation"]
+__all__ = ["build", "not_an_operation", "operation", "undocumented"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "_openapi_operation"
@@ -32,6 +32,12 @@ def operation(summary: str, *, query: str | None = None, form: str | None = None
         return view
 
     return mark
+
+
+def not_an_operation(view: F) -> F:
+    """Mark a route that is deliberately left out of the document (a catch-all that only explains a 404)."""
+    setattr(view, _ATTR, None)
+    return view
 
 
 def _ref(name: str) -> dict[str, str]:

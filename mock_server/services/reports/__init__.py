@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, request
 
 from ...errors import ServiceError
 from ...http import params, reply
+from ...openapi import not_an_operation, operation
 from ..base import Service
 from .backend import DEV_TOKEN, ENDPOINTS, ReportsBackend
 from .errors import ReportsError, error_body
@@ -45,13 +47,26 @@ class ReportsService(Service):
         bp = Blueprint(self.name, __name__)
         backend = self.backend
 
-        @bp.get("/api/v4/analytics/<endpoint>")
-        def analytics(endpoint: str) -> Response:
+        def endpoint_view(name: str) -> Callable[[], Response]:
+            method, schema = ENDPOINTS[name]
+
+            @operation(f"Analytics API v4: {name}", query="reports/analytics#/$defs/query",
+                       responses={200: f"reports/analytics#/$defs/{schema}", 400: "reports/analytics#/$defs/error",
+                                  401: "reports/analytics#/$defs/error", 404: "reports/analytics#/$defs/error"})
+            def view() -> Response:
+                backend.authenticate(request.headers.get("Authorization"))
+                return reply(method(backend, params()), schema=f"reports/analytics#/$defs/{schema}")
+
+            return view
+
+        # One rule per endpoint, so each has its own OpenAPI operation and an unknown name is a 404.
+        for name in ENDPOINTS:
+            bp.add_url_rule(f"/api/v4/analytics/{name}", endpoint=name, view_func=endpoint_view(name))
+
+        @bp.get("/api/v4/analytics/<name>")
+        @not_an_operation
+        def unknown(name: str) -> Response:
             backend.authenticate(request.headers.get("Authorization"))
-            if endpoint not in ENDPOINTS:
-                raise ReportsError(404, "not_found", f"no such endpoint: {endpoint}; choose from "
-                                                     f"{', '.join(ENDPOINTS)}")
-            method, schema = ENDPOINTS[endpoint]
-            return reply(method(backend, params()), schema=f"reports/analytics#/$defs/{schema}")
+            raise ReportsError(404, "not_found", f"no such endpoint: {name}; choose from {', '.join(ENDPOINTS)}")
 
         return bp
