@@ -126,10 +126,10 @@ class TaplyticsBackend:
     # -- auth -----------------------------------------------------------------------------------
     def authenticate(self, token: str | None) -> None:
         if not token:
-            raise ServiceError(401, "api_token: missing; send it as the api_token query parameter, "
-                                    "as api_token in a JSON body, or as the x-access-token header")
+            raise ServiceError(401, "missing API key: send the api_token query parameter, "
+                                    "api_token in a JSON body, or the x-access-token header")
         if self.store.get(TOKENS, token) is None:
-            raise ServiceError(401, "api_token: invalid API key")
+            raise ServiceError(401, "invalid API key: no project has this api_token")
 
     # -- pages ----------------------------------------------------------------------------------
     def page(self, ns: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
