@@ -267,6 +267,8 @@ class TaplyticsBackend:
         for i, event in enumerate(body):
             if not isinstance(event, dict) or not event.get("name"):
                 raise ServiceError(400, f"events[{i}].name: every event needs a name")
+            if isinstance(event.get("date"), str) and not _is_iso(event["date"]):
+                raise ServiceError(400, f"events[{i}].date: {event['date']!r} is not an ISO 8601 date and time")
         check("taplytics/event#/$defs/batch", body, "events")
         stored = []
         with self.store.transaction():
@@ -339,6 +341,14 @@ class TaplyticsBackend:
     def audience(self, push_id: str) -> dict[str, Any]:
         self.get_push(push_id)
         return {"push_id": push_id, **self.store.get(AUDIENCES, push_id)}
+
+
+def _is_iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return "T" in text
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
