@@ -46,3 +46,30 @@ async def test_async_cassette(base_url: str, admin: Admin) -> None:
             await c.events.send("s2", [Event("Open")])
             await c.users.delete(user.id)
     assert TOKEN not in (CASSETTES / name).read_text()
+
+
+def test_every_reply_matches_its_schema_in_strict_mode() -> None:
+    # Strict mode checks each reply against its schema and answers 500 on drift: one tour of every endpoint.
+    app = create_app({"strict": True})
+    admin = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://localhost/_admin")
+    seeded = admin.post("/seed", json={"taplytics": {
+        "users": [{"user_id": "s1", "location": {"country_code": "US", "latitude": 1.5, "postal_code": None},
+                   "devices": [{"os": "iOS", "os_version": "9.0"}], "age": 30}],
+        "experiments": [{"name": "e", "status": "paused", "variations": [{"name": "v", "distributionPercent": 0.5}],
+                         "baseline": {"name": "Baseline"}, "winning_variation": None}]}})
+    assert seeded.status_code == 200, seeded.text
+    with TaplyticsClient(TOKEN, base_url="http://localhost/taplytics",
+                         transport=httpx.WSGITransport(app=app)) as c:
+        c.users.save({"custom_data": {"n": {"deep": [1]}}, "experiments": [{"experiment_id": "x", "variation": "y"}]},
+                     user_id="s2")
+        assert len(list(c.users.iter(per_page=1))) == 2 and len(list(c.users.iter_by_token(per_page=1))) == 2
+        [experiment] = list(c.experiments.iter())
+        assert c.experiments.get(experiment.id).status == "paused"
+        c.events.post("s", [Event("e", value=1.5, meta_data={"a": [1]})])
+        push = c.push.create("x", filters=[where("age").ge(18)], custom_keys={"k": 1}, badge_count=2,
+                             image=Image("http://e.com/i.PNG?x=1", tl_cdn=True))
+        assert c.push.get(push.id) == push and len(list(c.push.iter())) == 1
+        c.experiments.delete(experiment.id)
+        c.users.delete(user_id="s2")
+    assert admin.get(f"/taplytics/push/{push.id}/audience").status_code == 200
+    assert admin.get("/taplytics/events").status_code == 200

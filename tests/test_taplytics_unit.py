@@ -166,3 +166,20 @@ def test_sdk_errors_carry_the_message_not_the_token() -> None:
         c.users.get(email="a@b.co")
     assert TOKEN not in str(err.value) and "failed" in err.value.message
     assert TOKEN not in repr(c)
+
+
+def test_user_from_json_fast_path_keeps_dataclass_behaviour() -> None:
+    from dataclasses import FrozenInstanceError
+
+    from sdk.taplytics import Device, User
+
+    data = {"id": 7, "created_at": "2015-01-06T03:51:57+00:00", "metadata": {"x": 1}, "devices": [{"os": "iOS"}]}
+    user = User.from_json(data)
+    assert user.id == "7" and user.created_at is not None and user.created_at.year == 2015
+    assert not hasattr(user, "metadata")  # keys that are no field are dropped
+    assert (user.email, user.custom_data, user.session_count, user.experiments) == (None, {}, 0, ())
+    assert user.devices == (Device(os="iOS"),)
+    assert user == User.from_json(data) and "metadata" in data  # the caller's mapping is left alone
+    assert User.from_json({"id": "x", "created_at": "not a date"}).created_at is None
+    with pytest.raises(FrozenInstanceError):
+        user.email = "x"  # type: ignore[misc]

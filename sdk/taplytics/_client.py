@@ -33,7 +33,7 @@ def _json_list(response: httpx.Response) -> list[Any]:
     return body if isinstance(body, list) else []
 
 
-USER_PAGES: PageSpec[User] = PageSpec(lambda r: [User.from_json(u) for u in _json_list(r)], link_next)
+USER_PAGES: PageSpec[User] = PageSpec(lambda r: list(map(User.from_json, _json_list(r))), link_next)
 EXPERIMENT_PAGES: PageSpec[Experiment] = PageSpec(lambda r: [Experiment.from_json(e) for e in _json_list(r)],
                                                   link_next)
 PUSH_PAGES: PageSpec[PushNotification] = PageSpec(
