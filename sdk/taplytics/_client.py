@@ -33,12 +33,13 @@ def _json_list(response: httpx.Response) -> list[Any]:
     return body if isinstance(body, list) else []
 
 
-USER_PAGES: PageSpec[User] = PageSpec(lambda r: list(map(User.from_json, _json_list(r))), link_next)
+# Fresh JSON objects: the users adopt them instead of copying (see User.adopt).
+USER_PAGES: PageSpec[User] = PageSpec(lambda r: [User.adopt(u) for u in _json_list(r)], link_next)
 EXPERIMENT_PAGES: PageSpec[Experiment] = PageSpec(lambda r: [Experiment.from_json(e) for e in _json_list(r)],
                                                   link_next)
 PUSH_PAGES: PageSpec[PushNotification] = PageSpec(
     lambda r: [PushNotification.from_json(p) for p in _json_list(r)], link_next)
-TOKEN_PAGES: PageSpec[User] = PageSpec(lambda r: [User.from_json(u) for u in r.json()["users"]],
+TOKEN_PAGES: PageSpec[User] = PageSpec(lambda r: [User.adopt(u) for u in r.json()["users"]],
                                        lambda r: r.json().get("nextPaginationToken") or None)
 
 
