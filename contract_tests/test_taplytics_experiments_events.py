@@ -84,6 +84,12 @@ def test_bad_experiment_seed(admin: Admin, experiment: dict[str, Any], path: str
     assert r.status_code == 400 and path in r.json()["error"]
 
 
+def test_experiment_ids_are_unique(admin: Admin) -> None:
+    seed_experiments(admin)
+    r = admin.http.post("/seed", json={"taplytics": {"experiments": [EXPERIMENT]}})
+    assert r.status_code == 400 and EXPERIMENT["id"] in r.json()["error"]
+
+
 def test_sdk_experiments(client: TaplyticsClient, admin: Admin) -> None:
     seed_experiments(admin, 150)
     experiments = list(client.experiments.iter(per_page=100))

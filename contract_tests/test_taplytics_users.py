@@ -354,6 +354,37 @@ def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: Admi
     assert paginator.done
 
 
+def test_resume_by_token_after_503(client: TaplyticsClient, admin: Admin) -> None:
+    seed_users(admin, 250)
+    paginator = client.users.iter_by_token(per_page=100)
+    pages = paginator.pages()
+    got = [u.user_id for u in next(pages).items]
+    token = paginator.cursor
+    admin.fault(path="/taplytics/v2/usersByToken", status=503, times=FAST.max_attempts)
+    with pytest.raises(ServerError):
+        next(pages)
+    assert paginator.cursor == token  # still the failed page's token
+    got += [u.user_id for u in paginator]
+    assert got == [f"u{i}" for i in range(250)]
+
+
+def test_sync_and_async_resources_match() -> None:
+    # Every public method of a sync resource has an async twin of the same name and parameters.
+    import inspect
+
+    from sdk.taplytics import _client as c
+
+    pairs = [(c.Users, c.AsyncUsers), (c.Experiments, c.AsyncExperiments), (c.Events, c.AsyncEvents),
+             (c.Pushes, c.AsyncPushes), (c.TaplyticsClient, c.AsyncTaplyticsClient)]
+    for sync, asyn in pairs:
+        for name, member in inspect.getmembers(sync, inspect.isfunction):
+            if name.startswith("_") or name in ("close",):
+                continue
+            twin = getattr(asyn, name, None)
+            assert twin is not None, f"{asyn.__name__}.{name} is missing"
+            assert list(inspect.signature(member).parameters) == list(inspect.signature(twin).parameters), name
+
+
 def test_transient_failure_is_retried_within_iteration(base_url: str, admin: Admin) -> None:
     seed_users(admin, 150)
     admin.fault(path="/taplytics/v2/users", method="GET", status=429, times=1, headers={"Retry-After": "0"})

@@ -106,6 +106,8 @@ class TaplyticsBackend:
             "id": new_id, "project_id": self.project_id, "description": "", "goal_ids": [], "filters": [],
             "variations": [], "created_at": stamp, "updated_at": stamp, **data,
         }
+        if self.store.get(EXPERIMENTS, experiment["id"]) is not None:
+            raise ServiceError(400, f"experiments: id {experiment['id']!r} is already taken")
         for variation in [*experiment["variations"], experiment.get("baseline")]:
             if variation is not None and "_id" not in variation:
                 variation["_id"] = self._new_id("variation", now)[1]
