@@ -1,11 +1,185 @@
-"""The taplytics service (not implemented yet: its issue builds it)."""
+"""Taplytics REST API v2: the thin HTTP layer over ``backend``.
+
+Every request needs an API token (query ``api_token``, ``api_token`` in a JSON body, or the
+``x-access-token`` header). With ``require_https`` on, a request that did not arrive over https
+(``X-Forwarded-Proto`` honoured) is refused with 403 before anything else. Collections answer with a
+``Link`` header (first, prev, next, last) whose URLs are the request's own with only ``page`` changed.
+"""
 
 from __future__ import annotations
 
+import json
+import math
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from flask import Blueprint, Response, request
+
+from ...errors import ServiceError
+from ...http import json_body, reply
 from ..base import Service
+from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, TaplyticsBackend
 
 __all__ = ["TaplyticsService"]
 
 
 class TaplyticsService(Service):
     name = "taplytics"
+    seed_schema = "taplytics/seed"
+
+    def setup(self) -> None:
+        self.backend = TaplyticsBackend(self.store, project_id=str(self.settings.get("project_id", "dev-project")))
+
+    def reset(self) -> None:
+        self.backend.reset(list(self.settings.get("tokens", [])))
+
+    def seed(self, data: Any) -> dict[str, Any]:
+        return self.backend.seed(data)
+
+    def state(self) -> dict[str, Any]:
+        return self.backend.counts()
+
+    def credentials(self) -> dict[str, str]:
+        return {"api_token": DEV_TOKEN}
+
+    def make_blueprint(self) -> Blueprint:
+        bp = Blueprint(self.name, __name__)
+        backend = self.backend
+
+        @bp.before_request
+        def guard() -> None:
+            if self.config.require_https and _scheme() != "https":
+                raise ServiceError(403, "https required: requests over plain http are denied")
+            backend.authenticate(_token())
+
+        def collection(ns: str, schema: str) -> Response:
+            page, per_page = _int_param("page", 1), min(_int_param("per_page", MAX_PER_PAGE), MAX_PER_PAGE)
+            items, total = backend.page(ns, page, per_page)
+            return reply(items, schema=schema, headers={"Link": _links(page, per_page, total)})
+
+        @bp.route("/v2/users", methods=["GET", "POST", "DELETE"])
+        @bp.route("/v2/users/<user_id>", methods=["GET", "POST", "DELETE"])
+        def users(user_id: str | None = None) -> Response:
+            ref = ("id", user_id) if user_id is not None else _query_ref()
+            if request.method == "POST":
+                body = json_body()
+                if not isinstance(body, dict):
+                    raise ServiceError(400, "body: must be a JSON object of user attributes")
+                if ref is None:  # POST /v2/users: the body's user_id or email finds the user, if any
+                    ref = next(((k, body[k]) for k in ("user_id", "email") if isinstance(body.get(k), str)), None)
+                return reply(backend.save_user(ref, body), schema="taplytics/user#/$defs/user")
+            if ref is None:
+                if request.method == "DELETE":
+                    raise ServiceError(400, "id: give the user's id in the URL, or user_id or email as a parameter")
+                return collection(USERS, "taplytics/user#/$defs/list")
+            if request.method == "DELETE":
+                backend.delete_user(ref)
+                return Response(status=204, mimetype="application/json")
+            return reply(backend.get_user(ref), schema="taplytics/user#/$defs/user")
+
+        @bp.get("/v2/usersByToken")
+        def users_by_token() -> Response:
+            per_page = min(_int_param("per_page", MAX_PER_PAGE), MAX_PER_PAGE)
+            token = request.args.get("paginationToken") or None
+            return reply(backend.users_by_token(token, per_page), schema="taplytics/user#/$defs/by_token")
+
+        @bp.get("/v2/experiments")
+        def experiments() -> Response:
+            return collection(EXPERIMENTS, "taplytics/experiment#/$defs/list")
+
+        @bp.route("/v2/experiments/<experiment_id>", methods=["GET", "DELETE"])
+        def experiment(experiment_id: str) -> Response:
+            if request.method == "DELETE":
+                return reply(backend.delete_experiment(experiment_id), schema="taplytics/experiment#/$defs/deleted")
+            return reply(backend.get_experiment(experiment_id), schema="taplytics/experiment#/$defs/experiment")
+
+        @bp.post("/v2/events")
+        def events() -> Response:
+            stored = backend.add_events(request.args.get("session_id"), json_body())
+            return reply({"received": len(stored), "events": stored}, schema="taplytics/event#/$defs/reply")
+
+        @bp.route("/v2/push", methods=["GET", "POST"])
+        def pushes() -> Response:
+            if request.method == "POST":
+                return reply(backend.create_push(json_body()), schema="taplytics/push#/$defs/push")
+            return collection(PUSHES, "taplytics/push#/$defs/list")
+
+        @bp.get("/v2/push/<push_id>")
+        def push(push_id: str) -> Response:
+            return reply(backend.get_push(push_id), schema="taplytics/push#/$defs/push")
+
+        return bp
+
+    def make_admin_blueprint(self) -> Blueprint:
+        bp = Blueprint("taplytics_admin", __name__)
+
+        @bp.get("/events")
+        def events() -> Response:
+            return reply({"events": self.backend.events(request.args.get("session_id"))},
+                         schema="taplytics/event#/$defs/readback")
+
+        @bp.get("/push/<push_id>/audience")
+        def audience(push_id: str) -> Response:
+            return reply(self.backend.audience(push_id), schema="taplytics/push#/$defs/audience")
+
+        return bp
+
+
+def _scheme() -> str:
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    return forwarded or request.scheme
+
+
+def _token() -> str | None:
+    token = request.headers.get("x-access-token") or request.args.get("api_token")
+    if token:
+        return token
+    if request.mimetype == "application/json":
+        try:
+            body = json.loads(request.get_data(cache=True))
+        except (ValueError, UnicodeDecodeError):
+            return None  # the view answers the malformed body once the token is known to be missing
+        if isinstance(body, dict) and isinstance(body.get("api_token"), str):
+            return str(body["api_token"])
+    return None
+
+
+def _query_ref() -> Ref | None:
+    for key in ("user_id", "email"):
+        if key in request.args:
+            value = request.args[key]
+            if not value:
+                raise ServiceError(400, f"{key}: must not be empty")
+            return key, value
+    return None
+
+
+def _int_param(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise ServiceError(400, f"{name}: must be a positive integer, got {raw!r}")
+    return int(raw)
+
+
+def _links(page: int, per_page: int, total: int) -> str:
+    """first, prev, next and last (where they exist): this request's URL with only ``page`` changed."""
+    last = max(1, math.ceil(total / per_page))
+    rels = [("first", 1)]
+    if page > 1:
+        rels.append(("prev", min(page - 1, last)))
+    if page < last:
+        rels.append(("next", page + 1))
+    rels.append(("last", last))
+    base = f"{_scheme()}://{request.host}{request.path}"
+    query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    has_page = any(k == "page" for k, _ in query)
+
+    def url(number: int) -> str:
+        pairs = [(k, str(number) if k == "page" else v) for k, v in query]
+        if not has_page:
+            pairs.append(("page", str(number)))
+        return f"{base}?{urlencode(pairs)}"
+
+    return ", ".join(f'<{url(n)}>; rel="{rel}"' for rel, n in rels)
