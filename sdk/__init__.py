@@ -42,6 +42,7 @@ from .reports import (
     WeekDayCount,
 )
 from .stathat import AsyncStatHatClient, Stat, StatHatClient
+from .taplytics import AsyncTaplyticsClient, TaplyticsClient
 
 __all__ = [
     "ALWAYS_SAFE_STATUSES",
@@ -57,6 +58,7 @@ __all__ = [
     "AsyncPaginator",
     "AsyncReportsClient",
     "AsyncStatHatClient",
+    "AsyncTaplyticsClient",
     "AwarenessField",
     "BadRequest",
     "BatchConfig",
@@ -90,6 +92,7 @@ __all__ = [
     "StatHatClient",
     "StateCount",
     "SyncAPIClient",
+    "TaplyticsClient",
     "TimeoutError",
     "TransportError",
     "Unauthorized",

@@ -17,6 +17,7 @@ from flask import Blueprint, Response, request
 
 from ...errors import ServiceError
 from ...http import json_body, reply
+from ...openapi import operation
 from ..base import Service
 from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, TaplyticsBackend
 
@@ -59,6 +60,9 @@ class TaplyticsService(Service):
 
         @bp.route("/v2/users", methods=["GET", "POST", "DELETE"])
         @bp.route("/v2/users/<user_id>", methods=["GET", "POST", "DELETE"])
+        @operation("Users: list (paged, Link header), or get / create-or-update / delete one by id, user_id or email",
+                   json="taplytics/user#/$defs/write",
+                   responses={200: "taplytics/user#/$defs/user", 204: None, 400: None, 401: None, 402: None, 404: None})
         def users(user_id: str | None = None) -> Response:
             ref = ("id", user_id) if user_id is not None else _query_ref()
             if request.method == "POST":
@@ -78,33 +82,43 @@ class TaplyticsService(Service):
             return reply(backend.get_user(ref), schema="taplytics/user#/$defs/user")
 
         @bp.get("/v2/usersByToken")
+        @operation("Users by pagination token", responses={200: "taplytics/user#/$defs/by_token", 400: None, 401: None})
         def users_by_token() -> Response:
             per_page = min(_int_param("per_page", MAX_PER_PAGE), MAX_PER_PAGE)
             token = request.args.get("paginationToken") or None
             return reply(backend.users_by_token(token, per_page), schema="taplytics/user#/$defs/by_token")
 
         @bp.get("/v2/experiments")
+        @operation("Experiments, paged with a Link header",
+                   responses={200: "taplytics/experiment#/$defs/list", 401: None})
         def experiments() -> Response:
             return collection(EXPERIMENTS, "taplytics/experiment#/$defs/list")
 
         @bp.route("/v2/experiments/<experiment_id>", methods=["GET", "DELETE"])
+        @operation("One experiment: get, or delete ({deleted, id})",
+                   responses={200: "taplytics/experiment#/$defs/experiment", 401: None, 404: None})
         def experiment(experiment_id: str) -> Response:
             if request.method == "DELETE":
                 return reply(backend.delete_experiment(experiment_id), schema="taplytics/experiment#/$defs/deleted")
             return reply(backend.get_experiment(experiment_id), schema="taplytics/experiment#/$defs/experiment")
 
         @bp.post("/v2/events")
+        @operation("Events of a session (session_id), at most 100 a request", json="taplytics/event#/$defs/batch",
+                   responses={200: "taplytics/event#/$defs/reply", 400: None, 401: None})
         def events() -> Response:
             stored = backend.add_events(request.args.get("session_id"), json_body())
             return reply({"received": len(stored), "events": stored}, schema="taplytics/event#/$defs/reply")
 
         @bp.route("/v2/push", methods=["GET", "POST"])
+        @operation("Push notifications: list (paged, Link header) or create", json="taplytics/push#/$defs/create",
+                   responses={200: "taplytics/push#/$defs/push", 400: None, 401: None})
         def pushes() -> Response:
             if request.method == "POST":
                 return reply(backend.create_push(json_body()), schema="taplytics/push#/$defs/push")
             return collection(PUSHES, "taplytics/push#/$defs/list")
 
         @bp.get("/v2/push/<push_id>")
+        @operation("One push notification", responses={200: "taplytics/push#/$defs/push", 401: None, 404: None})
         def push(push_id: str) -> Response:
             return reply(backend.get_push(push_id), schema="taplytics/push#/$defs/push")
 
