@@ -78,8 +78,17 @@ def _stamp(event: Event) -> Event:
     return Event(event.key, event.count, event.sum, event.dur, event.segmentation, _now_ms(), event.device_id)
 
 
+_last_ms = 0
+_ms_lock = threading.Lock()
+
+
 def _now_ms() -> int:
-    return int(time.time() * 1000)
+    """Unix ms, strictly increasing in this process: two writes built in the same millisecond would
+    otherwise look like a retry to the server's duplicate check."""
+    global _last_ms
+    with _ms_lock:
+        _last_ms = max(_last_ms + 1, int(time.time() * 1000))
+        return _last_ms
 
 
 class _CountlyBase(BaseClient):

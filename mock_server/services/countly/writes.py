@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,7 +149,7 @@ class WriteRules:
         stamp = p.get("timestamp")
         if self.limits.prevent_duplicate_requests:
             # Without a timestamp the server time in ms is hashed in, so such a request is never a duplicate.
-            marker = str(stamp) if stamp not in (None, "") else str(int(now * 1000))
+            marker = str(stamp) if stamp not in (None, "") else f"now:{time.time_ns()}"
             digest = hashlib.sha1((payload + marker).encode()).hexdigest()
             if user.get("last_req") == digest:
                 return {"result": "Success", "info": "Request ignored: Duplicate request"}
