@@ -218,7 +218,7 @@ class CountlyBackend:
             total, by_country = users_in_days(self.store, app_id, period.days)
             metric = p.get("metric") or "users"
             if metric in ("countries", "cc"):
-                return [{"_id": cc, "u": n} for cc, n in sorted(by_country.items(), key=lambda kv: -kv[1])]
+                return [{"_id": cc, "u": n} for cc, n in sorted(by_country.items(), key=lambda kv: (-kv[1], kv[0]))]
             return [{"_id": "users", "u": total}] if total else []
         return self._events(app_id, p, period, is_refresh, moment(now, tz))
 
