@@ -362,3 +362,13 @@ async def test_write_async(ahttp: httpx.AsyncClient, admin: Admin) -> None:
     users = (await ahttp.get("/countly/o", params={"api_key": "dev-api-key", "app_id": APP_ID,
                                                    "method": "users"})).json()
     assert users["2024"]["3"]["15"]["t"] == 1
+
+
+def test_duplicate_hash_covers_the_post_body(http: httpx.Client) -> None:
+    fields = {"app_key": APP_KEY, "device_id": "d1", "timestamp": str(NOW)}
+    assert http.post("/countly/i", data={**fields, "events": json.dumps([{"key": "a"}])}).json() == OK
+    assert http.post("/countly/i", data={**fields, "events": json.dumps([{"key": "b"}])}).json() == OK
+    again = http.post("/countly/i", data={**fields, "events": json.dumps([{"key": "b"}]), "rr": "3"})
+    assert again.json() == {"result": "Success", "info": "Request ignored: Duplicate request"}
+    assert read(http, "get_events")["list"] == ["a", "b"]
+    assert day(read(http, "events", event="b"))["c"] == 1

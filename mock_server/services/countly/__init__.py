@@ -128,6 +128,7 @@ class CountlyService(Service):
         def check_callback() -> Response | None:
             if request.method == "OPTIONS":
                 return Response(status=200, headers=CORS)
+            request.get_data(cache=True)  # keep the raw body (checksums, duplicate hash) before forms parse it
             callback = _callback()
             if callback is not None and not CALLBACK.fullmatch(callback):
                 raise fail(400, 'Invalid parameter "callback"')
