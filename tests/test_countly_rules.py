@@ -132,3 +132,21 @@ def test_escape_from_the_first_dangerous_character() -> None:
     assert escape('a"b') == "a&quot;b"
     assert escape("&amp; then <b>") == "&amp; then &lt;b&gt;"
     assert escape("x&y") == "x&amp;y"
+
+
+def test_sqlite_store_round_trip(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from mock_server import create_app
+
+    db = Path(str(tmp_path)) / "countly.db"
+    app = create_app({"store": f"sqlite:///{db}"})
+    client = app.test_client()
+    assert client.get("/countly/i?app_key=dev-app-key&device_id=d&begin_session=1").status_code == 200
+    # a second app on the same file (another worker) sees the aggregate at once
+    other = create_app({"store": f"sqlite:///{db}"}).test_client()
+    body = other.get("/countly/o?api_key=dev-api-key&app_id=0123456789abcdef01234567&method=total_users").json
+    assert body == [{"_id": "users", "u": 1}]
+    assert client.get("/countly/i/apps/reset?api_key=dev-api-key&args="
+                      '{"app_id":"0123456789abcdef01234567"}').json == {"result": "Success"}
+    assert other.get("/countly/o?api_key=dev-api-key&app_id=0123456789abcdef01234567&method=users").json == {}
