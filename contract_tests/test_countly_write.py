@@ -72,6 +72,12 @@ def test_other_methods_are_405(http: httpx.Client, method: str) -> None:
     assert (response.status_code, response.json()) == (405, {"result": "Method not allowed"})
 
 
+@pytest.mark.parametrize("path", ["/countly/nope", "/countly/i/nope", "/countly/o/nope"])
+def test_unknown_path(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert (response.status_code, response.json()) == (400, {"result": "Invalid path"})
+
+
 def test_options_answers_cors(http: httpx.Client) -> None:
     response = http.options("/countly/i")
     assert response.status_code == 200

@@ -113,12 +113,13 @@ class CountlyService(Service):
                 "api_key (no rights)": DEV_READONLY_KEY}
 
     def render_error(self, error: ServiceError) -> Response:
-        body = error.body
+        body, status = error.body, error.status
+        if status == 404:  # Countly answers an unknown path with 400 "Invalid path"
+            body, status = {"result": "Invalid path"}, 400
         if body is None:
-            messages = {405: "Method not allowed", 404: "Invalid path", 413: "Request body too large",
-                        500: "Internal server error"}
-            body = {"result": messages.get(error.status, error.message)}
-        return out(body, error.status)
+            messages = {405: "Method not allowed", 413: "Request body too large", 500: "Internal server error"}
+            body = {"result": messages.get(status, error.message)}
+        return out(body, status)
 
     def make_blueprint(self) -> Blueprint:
         bp = Blueprint(self.name, __name__)
