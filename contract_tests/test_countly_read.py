@@ -151,6 +151,12 @@ def test_output_is_html_escaped(http: httpx.Client) -> None:
     catalogue = read(http, "get_events")
     assert catalogue["list"] == ["a&quot;b&lt;c&gt;"]
     assert read(http, "events", event='a"b<c>')["meta"]["s"] == ["x&amp;y&#39;z"]
+    seg = read(http, "events", event='a"b<c>', segmentation="s")
+    assert day(seg) == {"x&amp;y&#39;z": {"c": 1}}  # keys are escaped too
+    write(http, device_id="d2", begin_session=1, metrics={"_device": 'Pixel "7"'})
+    devices = read(http, "devices")
+    assert devices["meta"]["devices"] == ["Pixel &quot;7&quot;"]
+    assert day(devices)["Pixel &quot;7&quot;"] == {"t": 1, "n": 1, "u": 1}
 
 
 def test_events_merge_and_default(http: httpx.Client) -> None:

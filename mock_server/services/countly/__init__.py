@@ -35,11 +35,17 @@ _ENTITY = re.compile(r"&(amp|quot|#39|lt|gt|#46|#36);")
 _ESCAPES = {"&": "&amp;", '"': "&quot;", "'": "&#39;", "<": "&lt;", ">": "&gt;"}
 
 
+_DANGER = re.compile(r"[\"'<>&]")
+
+
 def escape(text: str) -> str:
     """``common.escape_html`` as the output uses it: from the first dangerous character on."""
-    for i, ch in enumerate(text):
-        if ch in "\"'<>" or (ch == "&" and not _ENTITY.match(text, i)):
+    found = _DANGER.search(text)
+    while found is not None:
+        i = found.start()
+        if text[i] != "&" or not _ENTITY.match(text, i):
             return text[:i] + "".join(_ESCAPES.get(c, c) for c in text[i:])
+        found = _DANGER.search(text, i + 1)
     return text
 
 
@@ -47,10 +53,23 @@ def escape_output(value: Any) -> Any:
     if isinstance(value, str):
         return escape(value)
     if isinstance(value, dict):
-        return {escape(k): escape_output(v) for k, v in value.items()}
+        return {k if not _DANGER.search(k) else escape(k): v if isinstance(v, (int, float)) else escape_output(v)
+                for k, v in value.items()}
     if isinstance(value, list):
         return [escape_output(v) for v in value]
     return value
+
+
+def escape_read(value: Any) -> Any:
+    """Escape a ``/o`` answer. In a time-bucket object every string key that is not a date or a field
+    letter is a metric or segment value listed in ``meta``, so a clean ``meta`` means nothing to escape
+    and the (possibly large) tree is not walked."""
+    if isinstance(value, dict) and isinstance(value.get("meta"), dict):
+        strings = [s for values in value["meta"].values() if isinstance(values, list) for s in values]
+        strings += list(value["meta"])
+        if not any(_DANGER.search(s) for s in strings if isinstance(s, str)):
+            return value
+    return escape_output(value)
 
 
 def _params() -> dict[str, Any]:
@@ -156,7 +175,7 @@ class CountlyService(Service):
 
         @bp.route("/o", methods=methods)
         def read() -> Response:
-            return out(escape_output(backend.read(_params(), request.headers.get("countly-token"))))
+            return out(escape_read(backend.read(_params(), request.headers.get("countly-token"))))
 
         @bp.route("/o/analytics/<path:sub>", methods=methods)
         def analytics(sub: str) -> Response:

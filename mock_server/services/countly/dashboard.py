@@ -15,7 +15,7 @@ from typing import Any
 from ...store import Store
 from .clock import MONTHS, Period, week_of
 from .geo import country_name
-from .reads import day_data, users_in_days, zero_docs
+from .reads import Docs, Snapshot, day_data, users_in_days, zero_docs
 
 __all__ = ["countries", "dashboard", "percent_change", "short_number", "time_string", "to_fixed"]
 
@@ -157,7 +157,7 @@ def _metric(total: Any, previous: float, current: float, **extra: Any) -> dict[s
     return {"total": total, "change": change, "trend": trend, **extra}
 
 
-def _period_block(store: Store, app: dict[str, Any], period: Period, now: datetime,
+def _period_block(store: Docs, app: dict[str, Any], period: Period, now: datetime,
                   total_users: bool) -> dict[str, Any]:
     app_id = app["app_id"]
     both = list(period.days) + list(period.previous)
@@ -222,23 +222,25 @@ def _period_block(store: Store, app: dict[str, Any], period: Period, now: dateti
 
 def dashboard(store: Store, app: dict[str, Any], periods: list[tuple[str, Period]], now: datetime,
               total_users: bool) -> dict[str, Any]:
-    return {name: _period_block(store, app, p, now, total_users) for name, p in periods}
+    docs = Snapshot(store)
+    return {name: _period_block(docs, app, p, now, total_users) for name, p in periods}
 
 
 def countries(store: Store, app: dict[str, Any], periods: list[tuple[str, Period]], total_users: bool
               ) -> dict[str, Any]:
     app_id = app["app_id"]
+    docs = Snapshot(store)
     out: dict[str, Any] = {}
     for name, period in periods:
-        days = day_data(store, app_id, "users", list(period.days))
-        zeros = zero_docs(store, app_id, "users", {d.year for d in period.days})
+        days = day_data(docs, app_id, "users", list(period.days))
+        zeros = zero_docs(docs, app_id, "users", {d.year for d in period.days})
         unique = _Unique(zeros, days)
         codes: list[str] = []
         for z in zeros.values():
             codes += [c for c in z.get("meta", {}).get("countries", []) if c not in codes]
         by_country: dict[str, int] = {}
         if total_users and period.contains_today:
-            _, by_country = users_in_days(store, app_id, period.days)
+            _, by_country = users_in_days(docs, app_id, period.days)
         rows: list[dict[str, Any]] = []
         for code in codes:
             t = sum(_num(days[d], code, "t") for d in period.days)

@@ -6,15 +6,35 @@ per year, one month document per month and collection), so the cost does not gro
 
 from __future__ import annotations
 
-import copy
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from ...store import Store
 from .clock import Moment, Period
 from .model import agg_ns, lsidx_ns
 
-__all__ = ["UNIQUE_USERS", "day_data", "merge", "refresh", "users_in_days"]
+__all__ = ["UNIQUE_USERS", "Docs", "Snapshot", "day_data", "merge", "refresh", "users_in_days"]
+
+class Docs(Protocol):
+    def get(self, ns: str, key: str) -> Any: ...
+
+
+class Snapshot:
+    """Documents read once for one answer (the dashboard reads the same months for three periods).
+
+    Lives for one request only, so it never holds state across requests; callers must not mutate.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._docs: dict[tuple[str, str], Any] = {}
+
+    def get(self, ns: str, key: str) -> Any:
+        slot = (ns, key)
+        if slot not in self._docs:
+            self._docs[slot] = self.store.get(ns, key)
+        return self._docs[slot]
+
 
 #: Fields that only the zero documents hold above day level (summing them would count a user twice).
 UNIQUE_USERS = frozenset({"u", "f", "ds", "l"})
@@ -44,14 +64,6 @@ def _num(value: float) -> float:
     return round(value, 5) if isinstance(value, float) else value
 
 
-def _deep_merge(target: dict[str, Any], source: dict[str, Any]) -> None:
-    for key, value in source.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _deep_merge(target[key], value)
-        else:
-            target[key] = copy.deepcopy(value)
-
-
 def merge(store: Store, app_id: str, collection: str, period: Period, *, users: bool = False,
           meta_from: str | None = None) -> dict[str, Any]:
     """``fetchTimeObj`` → ``getMergedObj``: ``{"<YYYY>": {"<M>": {"<D>": {"<H>": {...}}}, "w<k>": {...}}, "meta"}``.
@@ -75,7 +87,7 @@ def merge(store: Store, app_id: str, collection: str, period: Period, *, users: 
             merged = meta.setdefault(name, [])
             merged.extend(v for v in values if v not in merged)
         if zero and zero.get("d"):
-            _deep_merge(out.setdefault(str(year), {}), zero["d"])
+            out[str(year)] = zero["d"]  # a fresh object from the store: no copy needed
     for year, month in months:
         doc = store.get(ns, f"{collection}|{year}:{month}")
         if not doc:
@@ -103,11 +115,11 @@ def refresh(store: Store, app_id: str, collection: str, m: Moment, *, meta_from:
     year: dict[str, Any] = {}
     if with_uniques:
         d = zero.get("d", {})
-        year = {k: copy.deepcopy(v) for k, v in d.items() if not k.isdigit() and not k.startswith("w")}
+        year = {k: v for k, v in d.items() if not k.isdigit() and not k.startswith("w")}
         if str(m.month) in d:
-            year[str(m.month)] = copy.deepcopy(d[str(m.month)])
+            year[str(m.month)] = d[str(m.month)]
         if f"w{m.week}" in d:
-            year[f"w{m.week}"] = copy.deepcopy(d[f"w{m.week}"])
+            year[f"w{m.week}"] = d[f"w{m.week}"]
     today = month.get(str(m.day))
     if today is not None:
         year.setdefault(str(m.month), {})[str(m.day)] = today
@@ -118,7 +130,7 @@ def refresh(store: Store, app_id: str, collection: str, m: Moment, *, meta_from:
     return out
 
 
-def day_data(store: Store, app_id: str, collection: str, days: list[date]) -> dict[date, dict[str, Any]]:
+def day_data(store: Docs, app_id: str, collection: str, days: list[date]) -> dict[date, dict[str, Any]]:
     """The stored day objects (with hours) of ``days``, one month document read per month."""
     ns = agg_ns(app_id)
     out: dict[date, dict[str, Any]] = {}
@@ -131,12 +143,12 @@ def day_data(store: Store, app_id: str, collection: str, days: list[date]) -> di
     return out
 
 
-def zero_docs(store: Store, app_id: str, collection: str, years: set[int]) -> dict[int, dict[str, Any]]:
+def zero_docs(store: Docs, app_id: str, collection: str, years: set[int]) -> dict[int, dict[str, Any]]:
     ns = agg_ns(app_id)
     return {y: (store.get(ns, f"{collection}|{y}:0") or {}) for y in years}
 
 
-def users_in_days(store: Store, app_id: str, days: tuple[date, ...]) -> tuple[int, dict[str, int]]:
+def users_in_days(store: Docs, app_id: str, days: tuple[date, ...]) -> tuple[int, dict[str, int]]:
     """App users whose last session start falls on one of ``days``: in all, and by country."""
     ns = lsidx_ns(app_id)
     total = 0
