@@ -1,11 +1,12 @@
 """Countly read cost as data grows: 10k events, then 1M events, in one run.
 
-Starts the reference server as a subprocess (memory store), records events through the SDK's bulk path
-(``/i/bulk``, 1,000 events a request, spread over the last 60 days, 20 event keys, 10 segment values,
-1,000 devices with sessions), and times ``/o?method=events`` and ``/o/analytics/dashboard`` at each size
-(median of 30 requests). Prints the ratios 1M/10k (target at most 2x) and the server's peak RSS (VmHWM).
+Starts the reference server as a subprocess (memory store) and records events through the SDK's bulk
+path: ``/i/bulk``, 1,000 events a request, each at its own time in the last ``--days`` days (7 by
+default), 20 event keys, 10 segment values, 1,000 devices with sessions. Times ``/o?method=events`` and
+``/o/analytics/dashboard`` at each size (median of 30 requests), prints the ratios 1M/10k (target: at
+most 2x) and the server's peak RSS (VmHWM).
 
-    .venv/bin/python benchmarks/countly_read.py [--big 1000000] [--small 10000]
+    .venv/bin/python benchmarks/countly_read.py [--small 10000] [--big 1000000] [--days 7]
 """
 
 from __future__ import annotations
@@ -44,17 +45,19 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def record(client: CountlyClient, count: int, rng: random.Random, now: int) -> None:
+def record(client: CountlyClient, count: int, rng: random.Random, now: int, days: int) -> None:
+    """``count`` events in bulk requests; every event and session at its own time within ``days``."""
     sent = 0
+    span = days * 86400
     while sent < count:
         entries = []
         for _ in range(ENTRIES):
             device = f"device-{rng.randrange(1000)}"
-            ts = now - rng.randrange(60 * 86400)
             events = [{"key": rng.choice(KEYS), "count": rng.randint(1, 3), "sum": round(rng.random() * 10, 2),
-                       "segmentation": {"plan": f"plan-{rng.randrange(10)}"}, "timestamp": ts * 1000}
+                       "segmentation": {"plan": f"plan-{rng.randrange(10)}"},
+                       "timestamp": (now - rng.randrange(span)) * 1000}
                       for _ in range(PER_REQUEST // ENTRIES)]
-            entry: dict[str, object] = {"device_id": device, "timestamp": ts, "events": events}
+            entry: dict[str, object] = {"device_id": device, "timestamp": now - rng.randrange(span), "events": events}
             if rng.random() < 0.3:
                 entry.update(begin_session=1, session_duration=rng.randint(5, 600),
                              metrics={"_os": rng.choice(["Android", "iOS"]), "_resolution": "1080x2400"})
@@ -85,6 +88,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=7, help="the events' time window (ending now)")
     args = parser.parse_args()
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port)],
@@ -102,14 +106,14 @@ def main() -> int:
         with CountlyClient(base_url=f"{base}/countly", app_key=APP_KEY, timeout=120) as client, \
                 httpx.Client(base_url=base, timeout=60) as http:
             started = time.perf_counter()
-            record(client, args.small, rng, now)
+            record(client, args.small, rng, now, args.days)
             small = time_reads(http)
             rss_small = peak_rss_mb(server.pid)
-            record(client, args.big - args.small, rng, now)
+            record(client, args.big - args.small, rng, now, args.days)
             written = time.perf_counter() - started
             big = time_reads(http)
             rss_big = peak_rss_mb(server.pid)
-        print(f"recorded {args.big:,} events through /i/bulk in {written:.0f} s")
+        print(f"recorded {args.big:,} events over {args.days} days through /i/bulk in {written:.0f} s")
         for name in small:
             print(f"{name:>14}: {small[name] * 1000:7.2f} ms at {args.small:,}  "
                   f"{big[name] * 1000:7.2f} ms at {args.big:,}  ratio {big[name] / small[name]:.2f}x")

@@ -41,22 +41,24 @@ UNIQUE_USERS = frozenset({"u", "f", "ds", "l"})
 UNIQUE_OTHER = frozenset({"u"})
 
 
-def _is_hour(key: str) -> bool:
-    return key.isdigit() and int(key) < 24
+HOURS = frozenset(str(h) for h in range(24))
 
 
 def _sum_into(target: dict[str, Any], day: dict[str, Any], unique: frozenset[str]) -> None:
     """Add a day's non-unique values (``t``, ``n``, ``e``, ``d``, ``c``, ``s``, ``dur``, value.t...) to a level."""
     for key, value in day.items():
-        if key in unique or _is_hour(key):
+        if key in unique:
             continue
         if isinstance(value, dict):
-            sub = {k: v for k, v in value.items() if k not in UNIQUE_OTHER and isinstance(v, (int, float))}
-            if sub:
-                slot = target.setdefault(key, {})
-                for k, v in sub.items():
+            if key in HOURS:
+                continue
+            slot = target.get(key)
+            for k, v in value.items():
+                if k != "u" and isinstance(v, (int, float)):
+                    if slot is None:
+                        slot = target[key] = {}
                     slot[k] = _num(slot.get(k, 0) + v)
-        elif isinstance(value, (int, float)):
+        else:
             target[key] = _num(target.get(key, 0) + value)
 
 
