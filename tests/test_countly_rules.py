@@ -150,3 +150,13 @@ def test_sqlite_store_round_trip(tmp_path: object) -> None:
     assert client.get("/countly/i/apps/reset?api_key=dev-api-key&args="
                       '{"app_id":"0123456789abcdef01234567"}').json == {"result": "Success"}
     assert other.get("/countly/o?api_key=dev-api-key&app_id=0123456789abcdef01234567&method=users").json == {}
+
+
+def test_body_over_the_limit_is_413_in_countly_style() -> None:
+    from mock_server import create_app
+
+    client = create_app({"max_body": 200}).test_client()
+    response = client.post("/countly/i?callback=cb", data={"app_key": "dev-app-key", "device_id": "d",
+                                                           "events": "x" * 500})
+    assert response.status_code == 413
+    assert response.get_data(as_text=True) == 'cb({"result":"Request body too large"})'

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
 from ...errors import ServiceError
 from ...http import check, reply
@@ -104,7 +105,10 @@ def _ip() -> str | None:
 def out(body: Any, status: int = 200, *, schema: str | None = None) -> Response:
     """A Countly reply; JSONP when a (valid) ``callback`` was sent."""
     response = reply(body, status, schema=schema, headers=EXTRA_HEADERS)
-    callback = _callback()
+    try:
+        callback = _callback()
+    except HTTPException:  # a body the server refused (413) cannot be read for a callback
+        callback = request.args.get("callback")
     if callback is not None and CALLBACK.fullmatch(callback):
         response.set_data(f"{callback}({response.get_data(as_text=True)})")
     response.headers["Content-Type"] = "application/json; charset=utf-8"
