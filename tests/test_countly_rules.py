@@ -160,3 +160,23 @@ def test_body_over_the_limit_is_413_in_countly_style() -> None:
                                                            "events": "x" * 500})
     assert response.status_code == 413
     assert response.get_data(as_text=True) == 'cb({"result":"Request body too large"})'
+
+
+def test_strict_mode_answers_match_the_schemas() -> None:
+    import json as _json
+
+    from mock_server import create_app
+
+    client = create_app({"strict": True}).test_client()
+    events = [{"key": "k", "count": 2, "sum": 1.5, "segmentation": {"s": "v"}}]
+    assert client.get("/countly/i", query_string={
+        "app_key": "dev-app-key", "device_id": "d", "begin_session": 1, "session_duration": 5, "end_session": 1,
+        "metrics": _json.dumps({"_os": "Android"}), "events": _json.dumps(events)}).status_code == 200
+    base = {"api_key": "dev-api-key", "app_id": "0123456789abcdef01234567"}
+    for method, extra in (("users", {}), ("device_details", {}), ("carriers", {}), ("events", {"event": "k"}),
+                          ("events", {"event": "k", "segmentation": "s"}), ("get_events", {}),
+                          ("total_users", {}), ("users", {"action": "refresh"})):
+        response = client.get("/countly/o", query_string={**base, "method": method, **extra})
+        assert response.status_code == 200, (method, response.get_data(as_text=True))
+    for path in ("dashboard", "countries"):
+        assert client.get(f"/countly/o/analytics/{path}", query_string=base).status_code == 200

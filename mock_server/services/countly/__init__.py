@@ -179,7 +179,11 @@ class CountlyService(Service):
 
         @bp.route("/o", methods=methods)
         def read() -> Response:
-            return out(escape_read(backend.read(_params(), request.headers.get("countly-token"))))
+            p = _params()
+            method = p.get("method")
+            schema = "countly/reads#/$defs/" + (
+                method if method in ("get_events", "total_users") else "time_object")
+            return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
         @bp.route("/o/analytics/<path:sub>", methods=methods)
         def analytics(sub: str) -> Response:
