@@ -378,3 +378,16 @@ def test_duplicate_hash_covers_the_post_body(http: httpx.Client) -> None:
     assert again.json() == {"result": "Success", "info": "Request ignored: Duplicate request"}
     assert read(http, "get_events")["list"] == ["a", "b"]
     assert day(read(http, "events", event="b"))["c"] == 1
+
+
+def test_session_extended_within_cooldown_gets_one_duration_range(http: httpx.Client, admin: Admin) -> None:
+    write(http, device_id="d1", begin_session=1)
+    write(http, device_id="d1", session_duration=5, end_session=1)  # 5 s: range 0 (0-10 s)
+    assert day(read(http, "users"))["ds"] == {"0": 1}
+    freeze(admin, NOW + 5)
+    write(http, device_id="d1", begin_session=1)  # within the cooldown: the session goes on
+    write(http, device_id="d1", session_duration=40, end_session=1)  # 45 s in all: range 2 (31-60 s)
+    users = read(http, "users")
+    assert day(users)["ds"] == {"2": 1}
+    assert users["2024"]["3"]["ds"] == {"2": 1} and users["2024"]["w11"]["ds"] == {"2": 1}
+    assert day(users)["t"] == 1 and day(users)["d"] == 45

@@ -115,6 +115,26 @@ def _bucket(value: float, bounds: tuple[int, ...], over: int) -> str:
     return str(over)
 
 
+def _take_back(doc: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Undo one ``add_to(doc, path, 1)``, removing what becomes zero or empty."""
+    parents = [doc]
+    for key in path[:-1]:
+        node = parents[-1].get(key)
+        if not isinstance(node, dict):
+            return
+        parents.append(node)
+    last = parents[-1]
+    value = last.get(path[-1], 0) - 1
+    if value > 0:
+        last[path[-1]] = value
+        return
+    last.pop(path[-1], None)
+    for parent, key in zip(reversed(parents[:-1]), reversed(path[:-1]), strict=True):
+        if parent[key]:
+            break
+        del parent[key]
+
+
 def _frequency(hours: float) -> str:
     for i, bound in enumerate(FREQ_HOURS):
         if hours < bound:
@@ -174,9 +194,12 @@ class WriteRules:
                        and not truthy(p.get("ignore_cooldown")))
             if p.get("city") not in (None, ""):
                 user["cty"] = str(p["city"])
-            if not cooling:
+            if cooling:
+                self._reopen_session(work, app_id, user)
+            else:
                 if user.get("hos"):
                     self._close_session(work, app_id, user, m)
+                user.pop("closed", None)
                 country = self._country(p, ip, user)
                 self._begin(work, app, user, m, country, metric_values)
                 counted = True
@@ -370,7 +393,30 @@ class WriteRules:
         add_to(month, (str(m.day), "ds", bucket), 1)
         WriteRules._uniques(zero, m, {"year", "month", "week"}, ("ds", bucket))
         _add_meta(zero, "d-ranges", bucket, 10**6)
+        # Kept so that a begin within the cooldown can take the range back and carry the session on.
+        user["closed"] = {"y": m.year, "m": m.month, "d": m.day, "w": m.week, "bucket": bucket, "sd": seconds}
         user["sd"] = 0
+
+    @staticmethod
+    def _reopen_session(work: Work, app_id: str, user: dict[str, Any]) -> None:
+        """A begin within the cooldown extends the session that just ended.
+
+        Countly records the duration range only once the cooldown has passed without a new session; the
+        reference server records it at the end at once and takes it back here, so the extended session
+        gets one range, for its whole duration, when it ends again.
+        """
+        closed = user.pop("closed", None)
+        if not closed:
+            return
+        ns = agg_ns(app_id)
+        month = work.doc(ns, f"users|{closed['y']}:{closed['m']}", {})
+        zero = work.doc(ns, f"users|{closed['y']}:0", {})
+        bucket = closed["bucket"]
+        _take_back(month, (str(closed["d"]), "ds", bucket))
+        d = zero.setdefault("d", {})
+        for path in (("ds", bucket), (str(closed["m"]), "ds", bucket), (f"w{closed['w']}", "ds", bucket)):
+            _take_back(d, path)
+        user["sd"] = closed["sd"] + user.get("sd", 0)
 
     # -- events ---------------------------------------------------------------------------------
     def _events(self, work: Work, app: dict[str, Any], events: list[Any], now: float, tz: Any, m: Moment) -> None:
