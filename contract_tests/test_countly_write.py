@@ -391,3 +391,43 @@ def test_session_extended_within_cooldown_gets_one_duration_range(http: httpx.Cl
     assert day(users)["ds"] == {"2": 1}
     assert users["2024"]["3"]["ds"] == {"2": 1} and users["2024"]["w11"]["ds"] == {"2": 1}
     assert day(users)["t"] == 1 and day(users)["d"] == 45
+
+
+def test_user_id_length_checked_like_app_id(http: httpx.Client) -> None:
+    response = write(http, device_id="d", begin_session=1, user_id="x")
+    assert (response.status_code, response.json()) == (400, {"result": 'Invalid parameter "user_id"'})
+    _nothing_recorded(http)
+
+
+def test_location_opt_out_and_user_properties(http: httpx.Client, admin: Admin) -> None:
+    write(http, device_id="d1", begin_session=1, ip_address="88.255.1.1", location="", hour=13, dow=5, tz=180)
+    assert read(http, "locations")["meta"]["countries"] == ["Unknown"]
+    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="d1")
+    assert (user["hour"], user["dow"], user["tz"], user["cc"], user["sc"]) == (13, 5, 180, "Unknown", 1)
+    assert user["fs"] == user["ls"] == NOW and user["hos"] is True
+
+
+def test_metric_limit() -> None:
+    from contract_tests.conftest import LiveServer
+
+    server = LiveServer({"services": {"countly": {"metric_limit": 1}}})
+    try:
+        with httpx.Client(base_url=server.url) as http:
+            write(http, device_id="d1", begin_session=1, metrics={"_os": "Android"})
+            write(http, device_id="d2", begin_session=1, metrics={"_os": "IOS"})  # over the limit: dropped
+            assert read(http, "device_details")["meta"]["os"] == ["Android"]
+    finally:
+        server.stop()
+
+
+def test_multipart_checksum(http: httpx.Client, admin: Admin) -> None:
+    import hashlib
+
+    admin.seed({"countly": {"apps": [{"app_id": "c" * 24, "app_key": "salty", "salt": "s3cret"}]}})
+    fields = {"app_key": "salty", "device_id": "d", "begin_session": "1"}
+    payload = "&".join(f"{k}={v}" for k, v in fields.items())
+    checksum = hashlib.sha1((payload + "s3cret").encode()).hexdigest().upper()
+    response = http.post("/countly/i", data={**fields, "checksum": checksum}, files={"f": ("x", b"x")})
+    assert response.json() == OK
+    bad = http.post("/countly/i", data={**fields, "checksum": "0" * 40}, files={"f": ("x", b"x")})
+    assert bad.json() == {"result": "Request does not match checksum"}
