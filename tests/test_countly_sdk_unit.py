@@ -148,3 +148,14 @@ async def test_async_write_and_read() -> None:
         await c.flush()
         assert (await c.sessions()).day("t", date(2024, 3, 15)) == 1
     assert write.call_count == 2
+
+
+@respx.mock
+def test_bulk_entries_get_their_own_timestamps() -> None:
+    route = respx.post(f"{BASE}/i/bulk").respond(json={"result": "Success"})
+    with _client() as c:
+        c.bulk([{"device_id": "a", "session_duration": 30}, {"device_id": "a", "session_duration": 30},
+                {"device_id": "b", "timestamp": 1710000000}])
+    entries = json.loads(_form(route.calls.last.request)["requests"])
+    assert entries[0]["timestamp"] < entries[1]["timestamp"]  # not a duplicate of each other on the server
+    assert entries[2]["timestamp"] == 1710000000  # a caller's timestamp is kept

@@ -153,18 +153,17 @@ class _CountlyBase(BaseClient):
         entries: dict[str, list[dict[str, Any]]] = {}
         for e in events:
             entries.setdefault(e.device_id or self._need("device_id"), []).append(e.to_json())
-        stamp = _now_ms()
-        return self._bulk([{"device_id": d, "timestamp": stamp, "events": evs} for d, evs in entries.items()])
+        return self._bulk([{"device_id": d, "events": evs} for d, evs in entries.items()])
 
     def _bulk(self, entries: Sequence[Mapping[str, Any]]) -> Request:
         if not entries:
             raise ValidationError("requests: at least one request", field="requests")
-        stamp = _now_ms()
         out = []
         for i, entry in enumerate(entries):
             if not entry.get("device_id"):
                 raise ValidationError(f"requests[{i}].device_id: missing", field=f"requests[{i}].device_id")
-            out.append({"timestamp": stamp, **entry})
+            # Each entry its own timestamp: two equal entries of one device are two requests, not a retry.
+            out.append({"timestamp": _now_ms(), **entry})
         return Request("POST", "/i/bulk", data={"app_key": self._need("app_key"),
                                                 "requests": json.dumps(out, separators=(",", ":"))},
                        idempotent=True)
@@ -181,8 +180,8 @@ class _CountlyBase(BaseClient):
 
     def _reset(self, app_id: str | None) -> Request:
         args = {"app_id": app_id or self._need("app_id"), "period": "reset"}
-        return Request("POST", "/i/apps/reset", data={"api_key": self._need("api_key"),
-                                                      "args": json.dumps(args)})
+        return Request("POST", "/i/apps/reset", data={"api_key": self._need("api_key"), "args": json.dumps(args)},
+                       idempotent=True)  # wiping twice leaves the same empty app
 
     def _events_read(self, event: str | None, events: Sequence[str] | None, segmentation: str | None,
                      period: Period, refresh: bool) -> Request:
