@@ -85,6 +85,7 @@ def test_device_session_replay(client: CountlyClient, admin: Admin) -> None:
     assert client.device_details().meta["os_versions"] == ["a14"]
     assert client.app_versions().meta["app_versions"] == ["2:1"]
     assert client.carriers().meta == {"carriers": ["Vodafone"]}
+    assert client.devices().empty and client.cities().empty  # no _device sent; the app keeps no cities
     # one request per events batch
     writes = [r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]
     assert len(writes) == 6

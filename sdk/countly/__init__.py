@@ -340,6 +340,9 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
     def app_versions(self, *, period: Period = None) -> TimeData:
         return self.read("app_versions", period=period)
 
+    def cities(self, *, period: Period = None) -> TimeData:
+        return self.read("cities", period=period)
+
     def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
         return self._time(self.send(self._events_read(event, events, segmentation, period, refresh)))
@@ -473,6 +476,9 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def app_versions(self, *, period: Period = None) -> TimeData:
         return await self.read("app_versions", period=period)
+
+    async def cities(self, *, period: Period = None) -> TimeData:
+        return await self.read("cities", period=period)
 
     async def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                      segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
