@@ -431,3 +431,12 @@ def test_multipart_checksum(http: httpx.Client, admin: Admin) -> None:
     assert response.json() == OK
     bad = http.post("/countly/i", data={**fields, "checksum": "0" * 40}, files={"f": ("x", b"x")})
     assert bad.json() == {"result": "Request does not match checksum"}
+
+
+def test_event_numbers_must_be_wholly_numeric(http: httpx.Client) -> None:
+    events = [{"key": "n", "count": "3abc", "sum": "2.5x", "dur": "1e1"}, {"key": "n", "count": "2", "sum": "-1.5"},
+              {"key": "n", "count": 0.5, "sum": 0.123456789}]
+    write(http, device_id="d", events=events)
+    # "3abc" is not a number: 1; "2": 2; 0.5: parseInt gives 0. Sums: -1.5 and 0.12346 (toFixed(5)).
+    assert day(read(http, "events", event="n")) == {"c": 3, "s": -1.37654, "dur": 10.0,
+                                                    "10": {"c": 3, "s": -1.37654, "dur": 10.0}}

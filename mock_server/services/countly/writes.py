@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import Moment, moment, request_time, zone
+from .dashboard import to_fixed
 from .geo import lookup_country
 from .model import EVENTS, Work, add_to, agg_ns, lsidx_ns, users_ns
 
@@ -83,13 +84,15 @@ def js_int(raw: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def js_float(raw: Any) -> float | None:
+def numeric(raw: Any) -> float | None:
+    """A number, or a string that is wholly one (``common.isNumber``); None otherwise."""
     if isinstance(raw, bool) or raw is None:
         return None
-    if isinstance(raw, (int, float)):
-        return float(raw) if math.isfinite(raw) else None
-    match = re.match(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", str(raw))
-    return float(match.group(0)) if match else None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def clean_value(raw: Any) -> str:
@@ -181,7 +184,8 @@ class WriteRules:
         user.setdefault("did", device_id)
         for name in ("hour", "dow", "tz"):
             if p.get(name) not in (None, ""):
-                user[name] = js_int(p[name])
+                prop = js_int(p[name])
+                user[name] = 0 if name == "hour" and prop == 24 else prop
 
         metrics = parse_json_param(p.get("metrics")) if "metrics" in p else None
         metric_values = self._metric_values(metrics) if isinstance(metrics, dict) else {}
@@ -433,12 +437,13 @@ class WriteRules:
                 if len(catalogue["list"]) >= self.limits.event_limit:
                     continue
                 catalogue["list"].append(key)
-            count = js_int(event.get("count")) or 1
+            raw_count = numeric(event.get("count"))
+            count = int(raw_count) if raw_count else 1  # 0, "abc", missing: 1; 2.7: 2
             values: dict[str, float] = {"c": count}
-            sum_ = js_float(event.get("sum"))
+            sum_ = numeric(event.get("sum"))
             if sum_:
-                values["s"] = float(f"{sum_:.5f}")
-            dur = js_float(event.get("dur"))
+                values["s"] = float(to_fixed(sum_, 5))
+            dur = numeric(event.get("dur"))
             if dur:
                 values["dur"] = dur
             t = request_time(event.get("timestamp"), now) if event.get("timestamp") not in (None, "") else None
