@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -180,3 +180,14 @@ def test_strict_mode_answers_match_the_schemas() -> None:
         assert response.status_code == 200, (method, response.get_data(as_text=True))
     for path in ("dashboard", "countries"):
         assert client.get(f"/countly/o/analytics/{path}", query_string=base).status_code == 200
+
+
+def test_unique_estimate_covers_with_months_weeks_and_days() -> None:
+    from mock_server.services.countly.dashboard import _Unique
+
+    # March 2024 in full (month u 5), then 1-7 April: days 92-98 = w14 in full (u 3), 8 April a day (u 1)
+    zeros = {2024: {"d": {"3": {"u": 5}, "4": {"u": 6}, "w14": {"u": 3}, "w15": {"u": 2}, "w10": {"u": 9}}}}
+    days = {date(2024, 4, 8): {"u": 1}}
+    period = tuple(date(2024, 3, 1) + timedelta(days=i) for i in range(39))
+    # exact: 5 + 3 + 1 = 9; coarse: month 5 + w14 3 + w15 2 = 10; the smaller one wins
+    assert _Unique(zeros, days).estimate(period, "u") == 9

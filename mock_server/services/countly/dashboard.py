@@ -99,7 +99,7 @@ class _Unique:
                 continue
             week = (d.year, week_of(d))
             week_days = _week_days(d)
-            if week_days <= wanted and week not in seen_weeks:
+            if week_days <= wanted and not week_days & done:
                 exact += self._zero(d.year, f"w{week[1]}", *path)
                 done |= week_days
             else:
