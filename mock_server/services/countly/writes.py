@@ -167,11 +167,11 @@ class WriteRules:
         app_id = app["app_id"]
         device_id = str(p["device_id"])
         uid = hashlib.sha1((str(p["app_key"]) + device_id).encode()).hexdigest()
-        unsers = users_ns(app_id)
-        user: dict[str, Any] = work.get(unsers, uid, {})
+        user_ns = users_ns(app_id)
+        user: dict[str, Any] = work.get(user_ns, uid, {})
         stamp = p.get("timestamp")
         if self.limits.prevent_duplicate_requests:
-            # Without a timestamp the server time in ms is hashed in, so such a request is never a duplicate.
+            # Without a timestamp the server clock is hashed in, so such a request is never a duplicate.
             marker = str(stamp) if stamp not in (None, "") else f"now:{time.time_ns()}"
             digest = hashlib.sha1((payload + marker).encode()).hexdigest()
             if user.get("last_req") == digest:
@@ -208,14 +208,14 @@ class WriteRules:
                 self._begin(work, app, user, m, country, metric_values)
                 counted = True
             user["hos"] = True
-        if metric_values and not counted:
+        if metric_values and not counted:  # outside a counted begin, metrics only update the app user
             for metric, value in metric_values.items():
                 user[METRICS[metric][2]] = value
-        users = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
-        if counted or duration or not begin:
-            self._day_hour(users, m, "e", 1)
+        month = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
+        if counted or duration or not begin:  # a begin within the cooldown is not a request of its own
+            self._day_hour(month, m, "e", 1)
         if duration:
-            self._day_hour(users, m, "d", duration)
+            self._day_hour(month, m, "d", duration)
             user["sd"] = user.get("sd", 0) + duration
             user["tsd"] = user.get("tsd", 0) + duration
         if truthy(p.get("end_session")):
@@ -225,7 +225,7 @@ class WriteRules:
         events = parse_json_param(p.get("events")) if "events" in p else None
         if isinstance(events, list):
             self._events(work, app, events, now, tz, m)
-        work.put(unsers, uid, user)
+        work.put(user_ns, uid, user)
         return {"result": "Success"}
 
     # -- parameters -----------------------------------------------------------------------------
