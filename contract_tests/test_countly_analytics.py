@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import Admin
-from contract_tests.countly_helpers import API_KEY, APP_ID, DAY, NOW, READONLY_KEY, freeze, write
+from contract_tests.test_countly_support import API_KEY, APP_ID, DAY, NOW, READONLY_KEY, freeze, write
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 import sdk.countly as countly_module
 from contract_tests.cassettes import CASSETTES, make_vcr
 from contract_tests.conftest import Admin
-from contract_tests.countly_helpers import API_KEY, APP_ID, APP_KEY, NOW, READONLY_KEY, freeze
+from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, READONLY_KEY, freeze
 from sdk import BadRequest, RetryPolicy, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import Admin
-from contract_tests.countly_helpers import APP_ID, APP_KEY, DAY, NOW, day, freeze, read, write
+from contract_tests.test_countly_support import APP_ID, APP_KEY, DAY, NOW, day, freeze, read, write
 
 OK = {"result": "Success"}
 
