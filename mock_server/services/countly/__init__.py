@@ -1,11 +1,225 @@
-"""The countly service (not implemented yet: its issue builds it)."""
+"""Countly: the thin HTTP layer over ``backend`` (write API ``/i``, read API ``/o``, ``/o/analytics``).
+
+Every reply is ``application/json; charset=utf-8`` with Countly's default extra headers; a ``callback``
+wraps any reply (errors too) as JSONP and keeps its status.
+"""
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from ...errors import ServiceError
+from ...http import check, reply
 from ..base import Service
+from .backend import CLOCK, DEV_API_KEY, DEV_APP_ID, DEV_APP_KEY, DEV_READONLY_KEY, CountlyBackend, fail
+from .model import APPS, MEMBERS
 
 __all__ = ["CountlyService"]
+
+EXTRA_HEADERS = {
+    "X-Frame-Options": "deny",
+    "X-XSS-Protection": "1; mode=block",
+    "Access-Control-Allow-Origin": "*",
+}
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+    "Access-Control-Allow-Headers": "countly-token, Content-Type",
+}
+#: A JavaScript identifier path; anything else is refused (a deliberate deviation that closes an XSS).
+CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*")
+_ENTITY = re.compile(r"&(amp|quot|#39|lt|gt|#46|#36);")
+_ESCAPES = {"&": "&amp;", '"': "&quot;", "'": "&#39;", "<": "&lt;", ">": "&gt;"}
+
+
+_DANGER = re.compile(r"[\"'<>&]")
+
+
+def escape(text: str) -> str:
+    """``common.escape_html`` as the output uses it: from the first dangerous character on."""
+    found = _DANGER.search(text)
+    while found is not None:
+        i = found.start()
+        if text[i] != "&" or not _ENTITY.match(text, i):
+            return text[:i] + "".join(_ESCAPES.get(c, c) for c in text[i:])
+        found = _DANGER.search(text, i + 1)
+    return text
+
+
+def escape_output(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape(value)
+    if isinstance(value, dict):
+        return {k if not _DANGER.search(k) else escape(k): v if isinstance(v, (int, float)) else escape_output(v)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [escape_output(v) for v in value]
+    return value
+
+
+def escape_read(value: Any) -> Any:
+    """Escape a ``/o`` answer. In a time-bucket object every string key that is not a date or a field
+    letter is a metric or segment value listed in ``meta``, so a clean ``meta`` means nothing to escape
+    and the (possibly large) tree is not walked."""
+    if isinstance(value, dict) and isinstance(value.get("meta"), dict):
+        strings = [s for values in value["meta"].values() if isinstance(values, list) for s in values]
+        strings += list(value["meta"])
+        if not any(_DANGER.search(s) for s in strings if isinstance(s, str)):
+            return value
+    return escape_output(value)
+
+
+def _params() -> dict[str, Any]:
+    """Query merged with the body (form, multipart or JSON object); a body field wins."""
+    merged: dict[str, Any] = request.args.to_dict()
+    if request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if isinstance(body, dict):
+            merged.update(body)
+    elif request.form:
+        merged.update(request.form.to_dict())
+    # ``app_key[$regex]=...``: Node's qs makes an object of it, and an object is never an app key.
+    if "app_key" not in merged and any(k.startswith("app_key[") for k in merged):
+        merged["app_key"] = {}
+    return merged
+
+
+def _callback() -> str | None:
+    raw = request.values.get("callback")
+    if raw is None and request.mimetype == "application/json":
+        body = request.get_json(silent=True)
+        if isinstance(body, dict) and isinstance(body.get("callback"), str):
+            raw = body["callback"]
+    return raw
+
+
+def _ip() -> str | None:
+    forwarded = request.headers.get("X-Forwarded-For")
+    return forwarded.split(",")[0].strip() if forwarded else request.remote_addr
+
+
+def out(body: Any, status: int = 200, *, schema: str | None = None) -> Response:
+    """A Countly reply; JSONP when a (valid) ``callback`` was sent."""
+    response = reply(body, status, schema=schema, headers=EXTRA_HEADERS)
+    try:
+        callback = _callback()
+    except HTTPException:  # a body the server refused (413) cannot be read for a callback
+        callback = request.args.get("callback")
+    if callback is not None and CALLBACK.fullmatch(callback):
+        response.set_data(f"{callback}({response.get_data(as_text=True)})")
+    response.headers["Content-Type"] = "application/json; charset=utf-8"
+    return response
 
 
 class CountlyService(Service):
     name = "countly"
+    seed_schema = "countly/seed"
+
+    def setup(self) -> None:
+        self.backend = CountlyBackend(self.store, dict(self.settings))
+
+    def reset(self) -> None:
+        self.backend.reset()
+
+    def seed(self, data: Any) -> dict[str, Any]:
+        return self.backend.seed(data)
+
+    def state(self) -> dict[str, Any]:
+        return {"apps": self.store.count(APPS), "members": self.store.count(MEMBERS)}
+
+    def credentials(self) -> dict[str, str]:
+        return {"app_key": DEV_APP_KEY, "app_id": DEV_APP_ID, "api_key (admin)": DEV_API_KEY,
+                "api_key (no rights)": DEV_READONLY_KEY}
+
+    def render_error(self, error: ServiceError) -> Response:
+        body, status = error.body, error.status
+        if status == 404:  # Countly answers an unknown path with 400 "Invalid path"
+            body, status = {"result": "Invalid path"}, 400
+        if body is None:
+            messages = {405: "Method not allowed", 413: "Request body too large", 500: "Internal server error"}
+            body = {"result": messages.get(status, error.message)}
+        return out(body, status)
+
+    def make_blueprint(self) -> Blueprint:
+        bp = Blueprint(self.name, __name__)
+        backend = self.backend
+
+        @bp.before_request
+        def check_callback() -> Response | None:
+            if request.method == "OPTIONS":
+                return Response(status=200, headers=CORS)
+            request.get_data(cache=True)  # keep the raw body (checksums, duplicate hash) before forms parse it
+            callback = _callback()
+            if callback is not None and not CALLBACK.fullmatch(callback):
+                raise fail(400, 'Invalid parameter "callback"')
+            return None
+
+        methods = ["GET", "POST", "OPTIONS"]
+
+        @bp.route("/i", methods=methods)
+        def write() -> Response:
+            body = request.get_data(as_text=True) if request.method == "POST" else ""
+            if request.mimetype == "multipart/form-data":
+                body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
+            result = backend.write(_params(), ip=_ip(), query=request.query_string.decode("latin-1"), body=body)
+            return out(result, schema="countly/replies#/$defs/result")
+
+        @bp.route("/i/bulk", methods=methods)
+        def bulk() -> Response:
+            return out(backend.bulk(_params(), ip=_ip()), schema="countly/replies#/$defs/result")
+
+        @bp.route("/i/apps/reset", methods=methods)
+        def reset_app() -> Response:
+            return out(backend.reset_app(_params(), request.headers.get("countly-token")),
+                       schema="countly/replies#/$defs/result")
+
+        @bp.route("/o", methods=methods)
+        def read() -> Response:
+            p = _params()
+            method = p.get("method")
+            schema = "countly/reads#/$defs/" + (
+                method if method in ("get_events", "total_users") else "time_object")
+            return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
+
+        @bp.route("/o/analytics/<path:sub>", methods=methods)
+        def analytics(sub: str) -> Response:
+            p = _params()
+            result = backend.analytics(sub, p, request.headers.get("countly-token"))
+            schema = f"countly/{sub}" if sub in ("dashboard", "countries") and "period" not in p else None
+            return out(escape_output(result), schema=schema)
+
+        return bp
+
+    def make_admin_blueprint(self) -> Blueprint:
+        bp = Blueprint("countly_admin", __name__)
+
+        @bp.get("/apps")
+        def apps() -> Response:
+            return reply({"apps": [a for _, a in self.store.items(APPS)]})
+
+        @bp.get("/app_user")
+        def app_user() -> Response:
+            args = request.args
+            for name in ("app_id", "app_key", "device_id"):
+                if not args.get(name):
+                    raise ServiceError(400, f"{name}: missing")
+            user = self.backend.app_user(args["app_id"], args["app_key"], args["device_id"])
+            if user is None:
+                raise ServiceError(404, "no such app user")
+            return reply(user)
+
+        @bp.post("/clock")
+        def set_clock() -> Response:
+            """Freeze the server clock at ``{"now": <unix seconds>}`` (or ``{"now": null}`` for real time)."""
+            body = request.get_json(silent=True)
+            if not isinstance(body, dict) or "now" not in body:
+                raise ServiceError(400, "now: missing")
+            check("countly/seed#/$defs/clock", body)
+            self.store.put(CLOCK, "now", body["now"])
+            return reply({"now": body["now"]})
+
+        return bp

@@ -1,0 +1,478 @@
+"""The write API's rules: ``/i`` and ``/i/bulk`` aggregated into time buckets at write time.
+
+Unique users are decided here, from the user's previous session start ``ls`` compared with the request
+time in the app's timezone (hour, day, week, month, year), so reads never look at raw requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import Moment, moment, request_time, zone
+from .dashboard import to_fixed
+from .geo import lookup_country
+from .model import EVENTS, Work, add_to, agg_ns, lsidx_ns, users_ns
+
+__all__ = ["IGNORED_DEVICE", "Limits", "WriteRules", "parse_json_param"]
+
+IGNORED_DEVICE = "00000000-0000-0000-0000-000000000000"
+LEVELS = ("hour", "day", "week", "month", "year")
+#: Hours since the previous session → frequency bucket ``f.<k>`` (k = 1..9; 10 for 360 h and over).
+FREQ_HOURS = (24, 48, 72, 96, 120, 144, 168, 192, 360)
+#: Session seconds → duration bucket ``ds.<k>``.
+DURATION_SECONDS = (10, 30, 60, 180, 600, 1800, 3600)
+OS_CODES = {
+    "android": "a", "ios": "i", "ipados": "ip", "macos": "o", "osx": "o", "mac": "o", "mac os x": "o",
+    "windows": "mw", "windows phone": "w", "linux": "l", "web": "web", "tvos": "t", "watchos": "wos",
+    "blackberry": "b", "roku": "r", "chrome os": "c", "tizen": "tz", "symbian": "s",
+}
+APPLE_OSES = ("ios", "ipados", "macos", "osx", "mac", "mac os x", "tvos", "watchos")
+#: metric → (collection, meta set, app-user field).
+METRICS: dict[str, tuple[str, str, str]] = {
+    "_os": ("device_details", "os", "p"),
+    "_os_version": ("device_details", "os_versions", "pv"),
+    "_resolution": ("device_details", "resolutions", "r"),
+    "_app_version": ("device_details", "app_versions", "av"),
+    "_device_type": ("device_details", "device_type", "dt"),
+    "_density": ("device_details", "densities", "dnst"),
+    "_device": ("devices", "devices", "d"),
+    "_manufacturer": ("devices", "manufacturers", "mnf"),
+    "_carrier": ("carriers", "carriers", "c"),
+    "_locale": ("langs", "langs", "la"),
+}
+INTERNAL_EVENTS = ("[CLY]_",)
+
+
+@dataclass(frozen=True)
+class Limits:
+    session_cooldown: int = 15
+    session_duration_limit: int = 86400
+    event_limit: int = 500
+    event_segmentation_limit: int = 100
+    event_segmentation_value_limit: int = 1000
+    metric_limit: int = 1000
+    prevent_duplicate_requests: bool = True
+
+
+def parse_json_param(raw: Any) -> Any:
+    """``metrics``/``events`` arrive as JSON text (query, form) or as JSON values (a JSON body)."""
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return None  # Countly logs it and carries on: bad JSON counts as absent
+    return raw
+
+
+def truthy(raw: Any) -> bool:
+    return raw not in (None, "", "0", 0, False, "false")
+
+
+def js_int(raw: Any) -> int | None:
+    """JavaScript's ``parseInt``: leading digits, sign allowed; None for NaN."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    if isinstance(raw, (int, float)):
+        return int(raw) if math.isfinite(raw) else None
+    match = re.match(r"\s*([-+]?\d+)", str(raw))
+    return int(match.group(1)) if match else None
+
+
+def numeric(raw: Any) -> float | None:
+    """A number, or a string that is wholly one (``common.isNumber``); None otherwise."""
+    if isinstance(raw, bool) or raw is None:
+        return None
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def clean_value(raw: Any) -> str:
+    """A metric or segment value as stored: stringified, leading ``$`` stripped, ``.`` → ``:``."""
+    text = raw if isinstance(raw, str) else json.dumps(raw) if isinstance(raw, (dict, list)) else str(raw)
+    if isinstance(raw, bool):
+        text = "true" if raw else "false"
+    return text.lstrip("$").replace(".", ":")
+
+
+def fix_event_key(raw: Any) -> str | None:
+    key = raw if isinstance(raw, str) else json.dumps(raw)
+    key = key.replace("system.", "").replace("..", "").replace("$", "")
+    if not key or len(key) >= 128:
+        return None
+    return key
+
+
+def _bucket(value: float, bounds: tuple[int, ...], over: int) -> str:
+    for i, bound in enumerate(bounds):
+        if value <= bound:
+            return str(i)
+    return str(over)
+
+
+def _take_back(doc: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Undo one ``add_to(doc, path, 1)``, removing what becomes zero or empty."""
+    parents = [doc]
+    for key in path[:-1]:
+        node = parents[-1].get(key)
+        if not isinstance(node, dict):
+            return
+        parents.append(node)
+    last = parents[-1]
+    value = last.get(path[-1], 0) - 1
+    if value > 0:
+        last[path[-1]] = value
+        return
+    last.pop(path[-1], None)
+    for parent, key in zip(reversed(parents[:-1]), reversed(path[:-1]), strict=True):
+        if parent[key]:
+            break
+        del parent[key]
+
+
+def _frequency(hours: float) -> str:
+    for i, bound in enumerate(FREQ_HOURS):
+        if hours < bound:
+            return str(i + 1)
+    return "10"  # 360-744 h and 744 h and over share the last bucket, as in Countly
+
+
+def _add_meta(zero: dict[str, Any], name: str, value: str, limit: int) -> bool:
+    """Add ``value`` to the ``meta`` set ``name``; False when the set is full and the value is new."""
+    values: list[str] = zero.setdefault("meta", {}).setdefault(name, [])
+    if value in values:
+        return True
+    if len(values) >= limit:
+        return False
+    values.append(value)
+    return True
+
+
+class WriteRules:
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+
+    # -- one request ----------------------------------------------------------------------------
+    def process(self, work: Work, app: dict[str, Any], p: dict[str, Any], *, ip: str | None,
+                payload: str, now: float) -> dict[str, str]:
+        """Apply one validated ``/i`` request of ``app``; the reply body."""
+        app_id = app["app_id"]
+        device_id = str(p["device_id"])
+        uid = hashlib.sha1((str(p["app_key"]) + device_id).encode()).hexdigest()
+        user_ns = users_ns(app_id)
+        user: dict[str, Any] = work.get(user_ns, uid, {})
+        stamp = p.get("timestamp")
+        if self.limits.prevent_duplicate_requests:
+            # Without a timestamp the server clock is hashed in, so such a request is never a duplicate.
+            marker = str(stamp) if stamp not in (None, "") else f"now:{time.time_ns()}"
+            digest = hashlib.sha1((payload + marker).encode()).hexdigest()
+            if user.get("last_req") == digest:
+                return {"result": "Success", "info": "Request ignored: Duplicate request"}
+            user["last_req"] = digest
+        t = request_time(stamp, now)
+        t = now if t is None else t
+        tz = zone(app.get("timezone"))
+        m = moment(t, tz)
+        user.setdefault("did", device_id)
+        for name in ("hour", "dow", "tz"):
+            if p.get(name) not in (None, ""):
+                prop = js_int(p[name])
+                user[name] = 0 if name == "hour" and prop == 24 else prop
+
+        metrics = parse_json_param(p.get("metrics")) if "metrics" in p else None
+        metric_values = self._metric_values(metrics) if isinstance(metrics, dict) else {}
+        begin = truthy(p.get("begin_session"))
+        duration = self._duration(p.get("session_duration"))
+        counted = False
+        if begin:
+            lest = user.get("lest")
+            cooling = (lest is not None and 0 <= t - lest < self.limits.session_cooldown
+                       and not truthy(p.get("ignore_cooldown")))
+            if p.get("city") not in (None, ""):
+                user["cty"] = str(p["city"])
+            if cooling:
+                self._reopen_session(work, app_id, user)
+            else:
+                if user.get("hos"):
+                    self._close_session(work, app_id, user, m)
+                user.pop("closed", None)
+                country = self._country(p, ip, user)
+                self._begin(work, app, user, m, country, metric_values)
+                counted = True
+            user["hos"] = True
+        if metric_values and not counted:  # outside a counted begin, metrics only update the app user
+            for metric, value in metric_values.items():
+                user[METRICS[metric][2]] = value
+        month = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
+        if counted or duration or not begin:  # a begin within the cooldown is not a request of its own
+            self._day_hour(month, m, "e", 1)
+        if duration:
+            self._day_hour(month, m, "d", duration)
+            user["sd"] = user.get("sd", 0) + duration
+            user["tsd"] = user.get("tsd", 0) + duration
+        if truthy(p.get("end_session")):
+            user["lest"] = t
+            user["hos"] = False
+            self._close_session(work, app_id, user, m)
+        events = parse_json_param(p.get("events")) if "events" in p else None
+        if isinstance(events, list):
+            self._events(work, app, events, now, tz, m)
+        work.put(user_ns, uid, user)
+        return {"result": "Success"}
+
+    # -- parameters -----------------------------------------------------------------------------
+    def _duration(self, raw: Any) -> int:
+        value = js_int(raw)
+        if not value:
+            return 0
+        if value < 0:
+            return 30
+        return min(value, self.limits.session_duration_limit)
+
+    def _country(self, p: dict[str, Any], ip: str | None, user: dict[str, Any]) -> str:
+        if p.get("location") == "" and truthy(p.get("begin_session")):
+            return "Unknown"  # the user opted out of location
+        code = p.get("country_code")
+        if isinstance(code, str) and re.fullmatch(r"[A-Za-z]{2}", code):
+            return code.upper()
+        return lookup_country(str(p["ip_address"]) if p.get("ip_address") else ip)
+
+    def _metric_values(self, metrics: dict[str, Any]) -> dict[str, str]:
+        """``usage.getPredefinedMetrics``: the predefined metrics, normalised; unknown keys ignored."""
+        raw = {k: v for k, v in metrics.items() if k in METRICS and v not in (None, "", 0, False)}
+        os_name = str(raw.get("_os", "")).strip().lower()
+        out: dict[str, str] = {}
+        for key, value in raw.items():
+            text = value if isinstance(value, str) else str(value)
+            text = text.lstrip("$")
+            if key == "_os_version" and os_name:
+                text = OS_CODES.get(os_name, os_name[:1]) + text
+            elif key == "_app_version" and text.isdigit():
+                text += ".0"
+            elif key == "_carrier":
+                text = self._carrier(text) or ""
+            elif key == "_locale":
+                text = re.split(r"[_-]", text, maxsplit=1)[0].lower()
+            text = text.replace(".", ":")
+            if text:
+                out[key] = text
+        if "_carrier" not in out:
+            out["_carrier"] = "Unknown"  # newer servers default a missing carrier whenever metrics are sent
+        if os_name in APPLE_OSES and "_manufacturer" not in out:
+            out["_manufacturer"] = "Apple"
+        device = str(raw.get("_device", ""))
+        if "_device_type" not in out and device.startswith(("iPhone", "iPod", "iPad", "AppleTV", "Watch")):
+            out["_device_type"] = "tablet" if device.startswith("iPad") else \
+                "smarttv" if device.startswith("AppleTV") else "wearable" if device.startswith("Watch") else "mobile"
+        return out
+
+    @staticmethod
+    def _carrier(text: str) -> str | None:
+        text = text.strip()
+        if text == "--" or (len(text) == 16 and " " not in text) or re.fullmatch(r"\d{5,6}", text):
+            return None  # a random hash, a placeholder, or an MCC/MNC the kit has no table for
+        return " ".join(w[:1].upper() + w[1:].lower() for w in text.split(" "))
+
+    # -- sessions -------------------------------------------------------------------------------
+    @staticmethod
+    def _levels(user: dict[str, Any], m: Moment, tz_name: str | None) -> set[str]:
+        """The levels at which this user is unique for ``m``: all for a new user, else by ``ls``."""
+        if "fs" not in user or user.get("ls") is None:
+            return set(LEVELS)
+        last = moment(user["ls"], zone(tz_name))
+        return {level for level in LEVELS if last.key(level) < m.key(level)}
+
+    @staticmethod
+    def _day_hour(month_doc: dict[str, Any], m: Moment, field: str, value: float) -> None:
+        add_to(month_doc, (str(m.day), field), value)
+        add_to(month_doc, (str(m.day), str(m.hour), field), value)
+
+    @staticmethod
+    def _uniques(zero: dict[str, Any], m: Moment, levels: set[str], path: tuple[str, ...]) -> None:
+        d = zero.setdefault("d", {})
+        if "year" in levels:
+            add_to(d, path, 1)
+        if "month" in levels:
+            add_to(d, (str(m.month), *path), 1)
+        if "week" in levels:
+            add_to(d, (f"w{m.week}", *path), 1)
+
+    def _begin(self, work: Work, app: dict[str, Any], user: dict[str, Any], m: Moment, country: str,
+               metric_values: dict[str, str]) -> None:
+        app_id = app["app_id"]
+        ns = agg_ns(app_id)
+        new = "fs" not in user
+        levels = self._levels(user, m, app.get("timezone"))
+        month = work.doc(ns, f"users|{m.year}:{m.month}", {})
+        zero = work.doc(ns, f"users|{m.year}:0", {})
+        day = str(m.day)
+        self._day_hour(month, m, "t", 1)
+        if new:
+            self._day_hour(month, m, "n", 1)
+        if "day" in levels:
+            add_to(month, (day, "u"), 1)
+        if "hour" in levels:
+            add_to(month, (day, str(m.hour), "u"), 1)
+        self._uniques(zero, m, levels, ("u",))
+        # country: t and n per day; unique at every level when the user moved country
+        country_levels = set(LEVELS) if user.get("cc") != country else levels
+        add_to(month, (day, country, "t"), 1)
+        if new:
+            add_to(month, (day, country, "n"), 1)
+        if "day" in country_levels:
+            add_to(month, (day, country, "u"), 1)
+        self._uniques(zero, m, country_levels, (country, "u"))
+        _add_meta(zero, "countries", country, 10**6)
+        # frequency: hours since the previous session start
+        previous = user.get("ls")
+        freq: str | None = "0"
+        if previous is not None:
+            freq = None if previous > m.ts else _frequency((m.ts - previous) / 3600)
+        if freq is not None:
+            add_to(month, (day, "f", freq), 1)
+            self._uniques(zero, m, levels, ("f", freq))
+            _add_meta(zero, "f-ranges", freq, 10**6)
+        # metrics: aggregated only at a counted begin_session
+        for metric, value in metric_values.items():
+            collection, meta_name, field = METRICS[metric]
+            mzero = work.doc(ns, f"{collection}|{m.year}:0", {})
+            if not _add_meta(mzero, meta_name, value, self.limits.metric_limit):
+                continue
+            mmonth = work.doc(ns, f"{collection}|{m.year}:{m.month}", {})
+            value_levels = set(LEVELS) if user.get(field) != value else levels
+            add_to(mmonth, (day, value, "t"), 1)
+            if new:
+                add_to(mmonth, (day, value, "n"), 1)
+            if "day" in value_levels:
+                add_to(mmonth, (day, value, "u"), 1)
+            self._uniques(mzero, m, value_levels, (value, "u"))
+            user[field] = value
+        city = str(user.get("cty") or "")
+        if city and app.get("country") and app["country"] == country:
+            czero = work.doc(ns, f"cities|{m.year}:0", {})
+            if _add_meta(czero, "cities", city, self.limits.metric_limit):
+                cmonth = work.doc(ns, f"cities|{m.year}:{m.month}", {})
+                add_to(cmonth, (day, city, "t"), 1)
+                if new:
+                    add_to(cmonth, (day, city, "n"), 1)
+                if "day" in levels:
+                    add_to(cmonth, (day, city, "u"), 1)
+                self._uniques(czero, m, levels, (city, "u"))
+        self._move_last_session(work, app, user, m, country)
+        if new:
+            user["fs"] = m.ts
+        user["ls"] = m.ts
+        user["cc"] = country
+        user["sc"] = user.get("sc", 0) + 1
+        user["lsid"] = hashlib.sha1(f"{user.get('did')}{m.ts}".encode()).hexdigest()[:24]
+
+    @staticmethod
+    def _move_last_session(work: Work, app: dict[str, Any], user: dict[str, Any], m: Moment, country: str) -> None:
+        ns = lsidx_ns(app["app_id"])
+        if user.get("ls") is not None:
+            old = moment(user["ls"], zone(app.get("timezone")))
+            doc = work.doc(ns, f"{old.year}:{old.month}", {})
+            add_to(doc, (str(old.day), "u"), -1)
+            add_to(doc, (str(old.day), "cc", str(user.get("cc", "Unknown"))), -1)
+        doc = work.doc(ns, f"{m.year}:{m.month}", {})
+        add_to(doc, (str(m.day), "u"), 1)
+        add_to(doc, (str(m.day), "cc", country), 1)
+
+    @staticmethod
+    def _close_session(work: Work, app_id: str, user: dict[str, Any], m: Moment) -> None:
+        """Record the session-duration range of the session that ends, and start counting afresh."""
+        seconds = user.get("sd", 0)
+        bucket = _bucket(seconds, DURATION_SECONDS, len(DURATION_SECONDS))
+        ns = agg_ns(app_id)
+        month = work.doc(ns, f"users|{m.year}:{m.month}", {})
+        zero = work.doc(ns, f"users|{m.year}:0", {})
+        add_to(month, (str(m.day), "ds", bucket), 1)
+        WriteRules._uniques(zero, m, {"year", "month", "week"}, ("ds", bucket))
+        _add_meta(zero, "d-ranges", bucket, 10**6)
+        # Kept so that a begin within the cooldown can take the range back and carry the session on.
+        user["closed"] = {"y": m.year, "m": m.month, "d": m.day, "w": m.week, "bucket": bucket, "sd": seconds}
+        user["sd"] = 0
+
+    @staticmethod
+    def _reopen_session(work: Work, app_id: str, user: dict[str, Any]) -> None:
+        """A begin within the cooldown extends the session that just ended.
+
+        Countly records the duration range only once the cooldown has passed without a new session; the
+        reference server records it at the end at once and takes it back here, so the extended session
+        gets one range, for its whole duration, when it ends again.
+        """
+        closed = user.pop("closed", None)
+        if not closed:
+            return
+        ns = agg_ns(app_id)
+        month = work.doc(ns, f"users|{closed['y']}:{closed['m']}", {})
+        zero = work.doc(ns, f"users|{closed['y']}:0", {})
+        bucket = closed["bucket"]
+        _take_back(month, (str(closed["d"]), "ds", bucket))
+        d = zero.setdefault("d", {})
+        for path in (("ds", bucket), (str(closed["m"]), "ds", bucket), (f"w{closed['w']}", "ds", bucket)):
+            _take_back(d, path)
+        user["sd"] = closed["sd"] + user.get("sd", 0)
+
+    # -- events ---------------------------------------------------------------------------------
+    def _events(self, work: Work, app: dict[str, Any], events: list[Any], now: float, tz: Any, m: Moment) -> None:
+        app_id = app["app_id"]
+        ns = agg_ns(app_id)
+        catalogue: dict[str, Any] = work.doc(EVENTS, app_id, {"list": [], "segments": {}})
+        for event in events:
+            if not isinstance(event, dict) or event.get("key") in (None, ""):
+                continue
+            key = fix_event_key(event["key"])
+            if key is None or key.startswith(INTERNAL_EVENTS):
+                continue
+            if key not in catalogue["list"]:
+                if len(catalogue["list"]) >= self.limits.event_limit:
+                    continue
+                catalogue["list"].append(key)
+            raw_count = numeric(event.get("count"))
+            count = int(raw_count) if raw_count else 1  # 0, "abc", missing: 1; 2.7: 2
+            values: dict[str, float] = {"c": count}
+            sum_ = numeric(event.get("sum"))
+            if sum_:
+                values["s"] = float(to_fixed(sum_, 5))
+            dur = numeric(event.get("dur"))
+            if dur:
+                values["dur"] = dur
+            t = request_time(event.get("timestamp"), now) if event.get("timestamp") not in (None, "") else None
+            em = m if t is None else moment(t, tz)
+            base = f"ev:{key}"
+            zero = work.doc(ns, f"{base}:no-segment|{em.year}:0", {})
+            month = work.doc(ns, f"{base}:no-segment|{em.year}:{em.month}", {})
+            for field, value in values.items():
+                self._day_hour(month, em, field, value)
+            segmentation = event.get("segmentation")
+            if not isinstance(segmentation, dict):
+                continue
+            known: list[str] = catalogue["segments"].setdefault(key, [])
+            for raw_name, raw_value in segmentation.items():
+                name = str(raw_name).lstrip("$").replace(".", "")
+                if not name or isinstance(raw_value, (list, dict)) or raw_value in (None, ""):
+                    continue  # arrays are kept only by drill, never aggregated
+                text = clean_value(raw_value)
+                if not text:
+                    continue
+                if text.isdigit() and 1 <= int(text) <= 31 and str(int(text)) == text:
+                    text = f"[CLY]{text}"  # would collide with a day key
+                if name not in known:
+                    if len(known) >= self.limits.event_segmentation_limit:
+                        continue
+                    known.append(name)
+                _add_meta(zero, "segments", name, self.limits.event_segmentation_limit)
+                if not _add_meta(zero, name, text, self.limits.event_segmentation_value_limit):
+                    continue
+                seg = work.doc(ns, f"{base}:{name}|{em.year}:{em.month}", {})
+                for field, amount in values.items():
+                    add_to(seg, (str(em.day), text, field), amount)

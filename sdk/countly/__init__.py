@@ -1,0 +1,501 @@
+"""Countly: the write API (``/i``, ``/i/bulk``), the read API (``/o``) and ``/o/analytics``.
+
+Every write carries a request ``timestamp`` (unix ms) fixed when the request is built, so a retry is
+byte-for-byte the same request and the server's duplicate suppression acknowledges it without counting
+it twice; writes are therefore marked idempotent for the retry policy. Events go through the batching
+engine: one ``/i`` request per batch (``/i/bulk`` when the batch holds several devices).
+
+Against a real Countly, an acknowledged write reaches ``/o`` after a delay (seconds); only the
+reference server aggregates synchronously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
+from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from .._errors import ValidationError
+from .models import (
+    Bar,
+    CountryRow,
+    Dashboard,
+    DashboardMetric,
+    DashboardPeriod,
+    Event,
+    EventCatalogue,
+    Metrics,
+    TimeData,
+    countries_from_json,
+)
+
+__all__ = [
+    "TIME_METHODS",
+    "AsyncCountlyClient",
+    "AsyncCountlySession",
+    "Bar",
+    "CountlyClient",
+    "CountlySession",
+    "CountryRow",
+    "Dashboard",
+    "DashboardMetric",
+    "DashboardPeriod",
+    "Event",
+    "EventCatalogue",
+    "Metrics",
+    "TimeData",
+]
+
+SDK_NAME = "analytics-api-kit-python"
+SDK_VERSION = "0.1.0"
+#: Read methods whose answer is the nested time-bucket object.
+TIME_METHODS = ("sessions", "users", "locations", "device_details", "app_versions", "devices", "carriers",
+                "cities", "langs")
+#: 200 replies that are refusals (Countly answers checksum problems with 200).
+_REFUSALS = ("Request does not have checksum", "Request does not match checksum")
+Period = str | tuple[int, int] | None
+
+
+def _period(period: Period) -> str | None:
+    if period is None or isinstance(period, str):
+        return period
+    return json.dumps(list(period))
+
+
+def _stamp(event: Event) -> Event:
+    if event.timestamp is not None:
+        return event
+    return Event(event.key, event.count, event.sum, event.dur, event.segmentation, _now_ms(), event.device_id)
+
+
+_last_ms = 0
+_ms_lock = threading.Lock()
+
+
+def _now_ms() -> int:
+    """Unix ms, strictly increasing in this process: two writes built in the same millisecond would
+    otherwise look like a retry to the server's duplicate check."""
+    global _last_ms
+    with _ms_lock:
+        _last_ms = max(_last_ms + 1, int(time.time() * 1000))
+        return _last_ms
+
+
+class _CountlyBase(BaseClient):
+    """Request building and reply parsing, shared by both flavours (sans-IO)."""
+
+    app_key: str | None
+    device_id: str | None
+    api_key: str | None
+    app_id: str | None
+    salt: str | None
+
+    def _init(self, app_key: str | None, device_id: str | None, api_key: str | None, app_id: str | None,
+              salt: str | None, kwargs: dict[str, Any]) -> None:
+        self.app_key, self.device_id, self.api_key, self.app_id, self.salt = app_key, device_id, api_key, app_id, salt
+        kwargs["secrets"] = [app_key, api_key, salt, *kwargs.get("secrets", ())]
+
+    # -- writes ---------------------------------------------------------------------------------
+    def _need(self, name: str) -> str:
+        value = getattr(self, name)
+        if not value:
+            raise ValidationError(f"this call needs {name}: CountlyClient({name}=...)", field=name)
+        return str(value)
+
+    def _write(self, fields: Mapping[str, Any], *, device_id: str | None = None) -> Request:
+        items: list[tuple[str, str]] = [("app_key", self._need("app_key")),
+                                        ("device_id", device_id or self._need("device_id")),
+                                        ("timestamp", str(_now_ms()))]
+        for key, value in fields.items():
+            if value is None:
+                continue
+            text = json.dumps(value, separators=(",", ":")) if isinstance(value, (dict, list)) else str(value)
+            items.append((key, text))
+        if self.salt:
+            # The server hashes the body exactly as httpx encodes it, with the checksum removed.
+            items.append(("checksum256", hashlib.sha256((urlencode(items) + self.salt).encode()).hexdigest().upper()))
+        return Request("POST", "/i", data=dict(items), idempotent=True)
+
+    def _begin(self, metrics: Metrics | Mapping[str, str] | None, ip_address: str | None,
+               country_code: str | None, city: str | None, location: str | None) -> Request:
+        body = metrics.to_json() if isinstance(metrics, Metrics) else dict(metrics or {})
+        return self._write({"begin_session": 1, "sdk_name": SDK_NAME, "sdk_version": SDK_VERSION,
+                            "metrics": body or None, "ip_address": ip_address, "country_code": country_code,
+                            "city": city, "location": location})
+
+    def _duration(self, seconds: int) -> Request:
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+            raise ValidationError("session_duration: must be a positive number of seconds", field="session_duration")
+        return self._write({"session_duration": seconds})
+
+    def _end(self, duration: int | None) -> Request:
+        if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int) or duration < 0):
+            raise ValidationError("session_duration: must be a non-negative number of seconds",
+                                  field="session_duration")
+        return self._write({"end_session": 1, "session_duration": duration or None})
+
+    def _events(self, events: Sequence[Event]) -> Request:
+        if not events:
+            raise ValidationError("events: at least one event", field="events")
+        devices = {e.device_id or self._need("device_id") for e in events}
+        if len(devices) == 1:
+            return self._write({"events": [e.to_json() for e in events]}, device_id=devices.pop())
+        entries: dict[str, list[dict[str, Any]]] = {}
+        for e in events:
+            entries.setdefault(e.device_id or self._need("device_id"), []).append(e.to_json())
+        return self._bulk([{"device_id": d, "events": evs} for d, evs in entries.items()])
+
+    def _bulk(self, entries: Sequence[Mapping[str, Any]]) -> Request:
+        if not entries:
+            raise ValidationError("requests: at least one request", field="requests")
+        out = []
+        for i, entry in enumerate(entries):
+            if not entry.get("device_id"):
+                raise ValidationError(f"requests[{i}].device_id: missing", field=f"requests[{i}].device_id")
+            # Each entry its own timestamp: two equal entries of one device are two requests, not a retry.
+            out.append({"timestamp": _now_ms(), **entry})
+        return Request("POST", "/i/bulk", data={"app_key": self._need("app_key"),
+                                                "requests": json.dumps(out, separators=(",", ":"))},
+                       idempotent=True)
+
+    # -- reads ----------------------------------------------------------------------------------
+    def _read(self, method: str, **params: Any) -> Request:
+        query = {"api_key": self._need("api_key"), "app_id": self._need("app_id"), "method": method, **params}
+        return Request("GET", "/o", params=query)
+
+    def _analytics(self, path: str, period: Period) -> Request:
+        return Request("GET", f"/o/analytics/{path}", params={"api_key": self._need("api_key"),
+                                                              "app_id": self._need("app_id"),
+                                                              "period": _period(period)})
+
+    def _reset(self, app_id: str | None) -> Request:
+        args = {"app_id": app_id or self._need("app_id"), "period": "reset"}
+        return Request("POST", "/i/apps/reset", data={"api_key": self._need("api_key"), "args": json.dumps(args)},
+                       idempotent=True)  # wiping twice leaves the same empty app
+
+    def _events_read(self, event: str | None, events: Sequence[str] | None, segmentation: str | None,
+                     period: Period, refresh: bool) -> Request:
+        return self._read("events", event=event, events=list(events) if events else None,
+                          segmentation=segmentation, period=_period(period), action="refresh" if refresh else None)
+
+    # -- replies --------------------------------------------------------------------------------
+    def error_message(self, body: Any, response: httpx.Response) -> str:
+        if isinstance(body, Mapping) and isinstance(body.get("result"), str):
+            return str(body["result"])
+        return super().error_message(body, response)
+
+    def check_response(self, response: httpx.Response) -> None:
+        super().check_response(response)
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        if isinstance(body, Mapping) and body.get("result") in _REFUSALS:
+            raise self.make_error(400, response, body)
+
+    @staticmethod
+    def _time(response: httpx.Response) -> TimeData:
+        return TimeData(response.json())
+
+    @staticmethod
+    def _total_users(response: httpx.Response) -> int:
+        rows = response.json()
+        return sum(int(r.get("u", 0)) for r in rows if r.get("_id") == "users")
+
+
+class CountlySession:
+    """``with client.session(...)``: begin, a heartbeat every ``heartbeat`` seconds, end with the rest."""
+
+    def __init__(self, client: CountlyClient, heartbeat: float | None, begin: Request) -> None:
+        self._client = client
+        self._heartbeat = heartbeat
+        self._begin = begin
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._mark = 0.0
+        self._carry = 0.0
+
+    def _take(self) -> int:
+        """Whole seconds since the last report (fractions carried to the next one)."""
+        with self._lock:
+            now = time.monotonic()
+            self._carry += now - self._mark
+            self._mark = now
+            whole = int(self._carry)
+            self._carry -= whole
+            return whole
+
+    def extend(self) -> None:
+        seconds = self._take()
+        if seconds:
+            self._client.session_duration(seconds)
+
+    def _run(self) -> None:
+        assert self._heartbeat is not None
+        while not self._stop.wait(self._heartbeat):
+            with contextlib.suppress(Exception):  # a lost heartbeat is reported by the next one
+                self.extend()
+
+    def __enter__(self) -> CountlySession:
+        self._client.send(self._begin)
+        self._mark = time.monotonic()
+        if self._heartbeat:
+            self._thread = threading.Thread(target=self._run, name="countly-heartbeat", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._client.flush()
+        self._client.end_session(self._take())
+
+
+class CountlyClient(_CountlyBase, SyncAPIClient):
+    """``CountlyClient(app_key=..., device_id=...)`` for writes, ``api_key=..., app_id=...`` for reads."""
+
+    def __init__(self, *, base_url: str, app_key: str | None = None, device_id: str | None = None,
+                 api_key: str | None = None, app_id: str | None = None, salt: str | None = None,
+                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
+        self._init(app_key, device_id, api_key, app_id, salt, kwargs)
+        super().__init__(base_url=base_url, **kwargs)
+        self.events_batcher: Batcher[Event] = Batcher(self.send_events, config=batch or BatchConfig(max_items=100),
+                                                      validate=_stamp, on_error=on_error)
+
+    # writes
+    def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *, ip_address: str | None = None,
+                      country_code: str | None = None, city: str | None = None,
+                      location: str | None = None) -> None:
+        self.send(self._begin(metrics, ip_address, country_code, city, location))
+
+    def session_duration(self, seconds: int) -> None:
+        """Extend the session by ``seconds`` (the heartbeat)."""
+        self.send(self._duration(seconds))
+
+    def end_session(self, duration: int | None = None) -> None:
+        self.send(self._end(duration))
+
+    def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
+                ip_address: str | None = None, country_code: str | None = None) -> CountlySession:
+        return CountlySession(self, heartbeat, self._begin(metrics, ip_address, country_code, None, None))
+
+    def record_event(self, event: Event) -> bool:
+        """Queue an event for the batcher (stamped with the time it was added)."""
+        return self.events_batcher.add(event)
+
+    def send_events(self, events: Sequence[Event]) -> None:
+        """Send events now, in one request."""
+        self.send(self._events(events))
+
+    def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
+        """``/i/bulk``: several write requests (dicts of ``/i`` parameters) in one."""
+        self.send(self._bulk(requests))
+
+    def flush(self) -> None:
+        self.events_batcher.flush()
+
+    def close(self) -> None:
+        self.events_batcher.close()
+        super().close()
+
+    # reads
+    def read(self, method: str, *, period: Period = None, refresh: bool = False) -> TimeData:
+        """A time-bucket method (sessions, users, locations, device_details, app_versions, devices, carriers,
+        cities, langs)."""
+        if method not in TIME_METHODS:
+            raise ValidationError(f"method: {method!r} is not one of {', '.join(TIME_METHODS)}", field="method")
+        return self._time(self.send(self._read(method, period=_period(period),
+                                               action="refresh" if refresh else None)))
+
+    def sessions(self, *, period: Period = None) -> TimeData:
+        return self.read("sessions", period=period)
+
+    def users(self, *, period: Period = None) -> TimeData:
+        return self.read("users", period=period)
+
+    def locations(self, *, period: Period = None) -> TimeData:
+        return self.read("locations", period=period)
+
+    def device_details(self, *, period: Period = None) -> TimeData:
+        return self.read("device_details", period=period)
+
+    def carriers(self, *, period: Period = None) -> TimeData:
+        return self.read("carriers", period=period)
+
+    def devices(self, *, period: Period = None) -> TimeData:
+        return self.read("devices", period=period)
+
+    def app_versions(self, *, period: Period = None) -> TimeData:
+        return self.read("app_versions", period=period)
+
+    def cities(self, *, period: Period = None) -> TimeData:
+        return self.read("cities", period=period)
+
+    def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
+               segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
+        return self._time(self.send(self._events_read(event, events, segmentation, period, refresh)))
+
+    def get_events(self) -> EventCatalogue:
+        return EventCatalogue.from_json(self.send(self._read("get_events")).json())
+
+    def total_users(self, *, period: Period = None) -> int:
+        return self._total_users(self.send(self._read("total_users", metric="users", period=_period(period))))
+
+    def dashboard(self, *, period: Period = None) -> Dashboard:
+        return Dashboard.from_json(self.send(self._analytics("dashboard", period)).json())
+
+    def countries(self) -> dict[str, tuple[CountryRow, ...]]:
+        return countries_from_json(self.send(self._analytics("countries", None)).json())
+
+    def reset_app(self, app_id: str | None = None) -> None:
+        self.send(self._reset(app_id))
+
+
+class AsyncCountlySession:
+    """``async with client.session(...)``: begin, a heartbeat task, end with the remaining seconds."""
+
+    def __init__(self, client: AsyncCountlyClient, heartbeat: float | None, begin: Request) -> None:
+        self._client = client
+        self._heartbeat = heartbeat
+        self._begin = begin
+        self._task: asyncio.Task[None] | None = None
+        self._mark = 0.0
+        self._carry = 0.0
+
+    def _take(self) -> int:
+        now = time.monotonic()
+        self._carry += now - self._mark
+        self._mark = now
+        whole = int(self._carry)
+        self._carry -= whole
+        return whole
+
+    async def extend(self) -> None:
+        seconds = self._take()
+        if seconds:
+            await self._client.session_duration(seconds)
+
+    async def _run(self) -> None:
+        assert self._heartbeat is not None
+        while True:
+            await asyncio.sleep(self._heartbeat)
+            with contextlib.suppress(Exception):
+                await self.extend()
+
+    async def __aenter__(self) -> AsyncCountlySession:
+        await self._client.send(self._begin)
+        self._mark = time.monotonic()
+        if self._heartbeat:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._client.flush()
+        await self._client.end_session(self._take())
+
+
+class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
+    def __init__(self, *, base_url: str, app_key: str | None = None, device_id: str | None = None,
+                 api_key: str | None = None, app_id: str | None = None, salt: str | None = None,
+                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
+        self._init(app_key, device_id, api_key, app_id, salt, kwargs)
+        super().__init__(base_url=base_url, **kwargs)
+        self.events_batcher: AsyncBatcher[Event] = AsyncBatcher(
+            self.send_events, config=batch or BatchConfig(max_items=100), validate=_stamp, on_error=on_error)
+
+    async def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *,
+                            ip_address: str | None = None, country_code: str | None = None,
+                            city: str | None = None, location: str | None = None) -> None:
+        await self.send(self._begin(metrics, ip_address, country_code, city, location))
+
+    async def session_duration(self, seconds: int) -> None:
+        await self.send(self._duration(seconds))
+
+    async def end_session(self, duration: int | None = None) -> None:
+        await self.send(self._end(duration))
+
+    def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
+                ip_address: str | None = None, country_code: str | None = None) -> AsyncCountlySession:
+        return AsyncCountlySession(self, heartbeat, self._begin(metrics, ip_address, country_code, None, None))
+
+    async def record_event(self, event: Event) -> bool:
+        return await self.events_batcher.add(event)
+
+    async def send_events(self, events: Sequence[Event]) -> None:
+        await self.send(self._events(events))
+
+    async def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
+        await self.send(self._bulk(requests))
+
+    async def flush(self) -> None:
+        await self.events_batcher.flush()
+
+    async def aclose(self) -> None:
+        await self.events_batcher.aclose()
+        await super().aclose()
+
+    async def read(self, method: str, *, period: Period = None, refresh: bool = False) -> TimeData:
+        if method not in TIME_METHODS:
+            raise ValidationError(f"method: {method!r} is not one of {', '.join(TIME_METHODS)}", field="method")
+        return self._time(await self.send(self._read(method, period=_period(period),
+                                                     action="refresh" if refresh else None)))
+
+    async def sessions(self, *, period: Period = None) -> TimeData:
+        return await self.read("sessions", period=period)
+
+    async def users(self, *, period: Period = None) -> TimeData:
+        return await self.read("users", period=period)
+
+    async def locations(self, *, period: Period = None) -> TimeData:
+        return await self.read("locations", period=period)
+
+    async def device_details(self, *, period: Period = None) -> TimeData:
+        return await self.read("device_details", period=period)
+
+    async def carriers(self, *, period: Period = None) -> TimeData:
+        return await self.read("carriers", period=period)
+
+    async def devices(self, *, period: Period = None) -> TimeData:
+        return await self.read("devices", period=period)
+
+    async def app_versions(self, *, period: Period = None) -> TimeData:
+        return await self.read("app_versions", period=period)
+
+    async def cities(self, *, period: Period = None) -> TimeData:
+        return await self.read("cities", period=period)
+
+    async def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
+                     segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
+        return self._time(await self.send(self._events_read(event, events, segmentation, period, refresh)))
+
+    async def get_events(self) -> EventCatalogue:
+        return EventCatalogue.from_json((await self.send(self._read("get_events"))).json())
+
+    async def total_users(self, *, period: Period = None) -> int:
+        return self._total_users(await self.send(self._read("total_users", metric="users",
+                                                            period=_period(period))))
+
+    async def dashboard(self, *, period: Period = None) -> Dashboard:
+        return Dashboard.from_json((await self.send(self._analytics("dashboard", period))).json())
+
+    async def countries(self) -> dict[str, tuple[CountryRow, ...]]:
+        return countries_from_json((await self.send(self._analytics("countries", None))).json())
+
+    async def reset_app(self, app_id: str | None = None) -> None:
+        await self.send(self._reset(app_id))

@@ -1,0 +1,248 @@
+"""Countly's payloads and typed read results: events, metrics, time buckets, dashboard, countries."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .._errors import ValidationError
+
+__all__ = [
+    "Bar",
+    "CountryRow",
+    "Dashboard",
+    "DashboardMetric",
+    "DashboardPeriod",
+    "Event",
+    "EventCatalogue",
+    "Metrics",
+    "TimeData",
+]
+
+Scalar = str | int | float | bool
+MAX_KEY = 127
+
+
+@dataclass(frozen=True)
+class Event:
+    """One custom event. ``timestamp`` is unix milliseconds (None: stamped when added to the batcher).
+
+    ``device_id`` sends the event for another device than the client's (a batch of several devices goes
+    to ``/i/bulk``).
+    """
+
+    key: str
+    count: int = 1
+    sum: float | None = None
+    dur: float | None = None
+    segmentation: Mapping[str, Scalar] | None = None
+    timestamp: int | None = None
+    device_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key:
+            raise ValidationError("key: must be a non-empty string", field="key")
+        if len(self.key) > MAX_KEY:
+            raise ValidationError(f"key: {len(self.key)} characters, over {MAX_KEY}", field="key")
+        if self.key.startswith("[CLY]_"):
+            raise ValidationError("key: [CLY]_ keys are reserved for Countly's own events", field="key")
+        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
+            raise ValidationError("count: must be a positive integer", field="count")
+        for name in ("sum", "dur"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value)):
+                raise ValidationError(f"{name}: must be a finite number", field=name)
+        if self.segmentation is not None:
+            if not isinstance(self.segmentation, Mapping):
+                raise ValidationError("segmentation: must be a mapping", field="segmentation")
+            for k, v in self.segmentation.items():
+                if not isinstance(k, str) or not k.lstrip("$").replace(".", ""):
+                    raise ValidationError(f"segmentation: key {k!r} is empty once $ and . are removed",
+                                          field="segmentation")
+                if not isinstance(v, (str, int, float, bool)):
+                    raise ValidationError(f"segmentation.{k}: must be a string, number or boolean",
+                                          field=f"segmentation.{k}")
+        if self.timestamp is not None and (isinstance(self.timestamp, bool) or not isinstance(self.timestamp, int)
+                                           or self.timestamp < 0):
+            raise ValidationError("timestamp: must be unix milliseconds", field="timestamp")
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"key": self.key, "count": self.count}
+        if self.sum is not None:
+            body["sum"] = self.sum
+        if self.dur is not None:
+            body["dur"] = self.dur
+        if self.segmentation:
+            body["segmentation"] = dict(self.segmentation)
+        if self.timestamp is not None:
+            body["timestamp"] = self.timestamp
+        return body
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The predefined device metrics sent with ``begin_session``; ``extra`` holds any other ``_name``."""
+
+    os: str | None = None
+    os_version: str | None = None
+    device: str | None = None
+    resolution: str | None = None
+    carrier: str | None = None
+    app_version: str | None = None
+    locale: str | None = None
+    density: str | None = None
+    device_type: str | None = None
+    manufacturer: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, str]:
+        out = {f"_{name}": value for name, value in (
+            ("os", self.os), ("os_version", self.os_version), ("device", self.device),
+            ("resolution", self.resolution), ("carrier", self.carrier), ("app_version", self.app_version),
+            ("locale", self.locale), ("density", self.density), ("device_type", self.device_type),
+            ("manufacturer", self.manufacturer)) if value is not None}
+        out.update(self.extra)
+        return out
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+@dataclass(frozen=True)
+class TimeData:
+    """Countly's nested time-bucket object (``{"2024": {"3": {"15": {"10": {...}}}}, "meta": ...}``).
+
+    ``get`` reads one bucket; ``day``/``total`` answer "how many in this day / these days". Unique
+    users (``u``) can be read per bucket but not summed across days (a user would count twice).
+    """
+
+    raw: Mapping[str, Any]
+
+    @property
+    def meta(self) -> dict[str, list[str]]:
+        meta = self.raw.get("meta", {})
+        return {k: list(v) for k, v in meta.items()} if isinstance(meta, Mapping) else {}
+
+    @property
+    def empty(self) -> bool:
+        return not any(k != "meta" for k in self.raw)
+
+    def bucket(self, year: int, month: int | None = None, day: int | None = None, hour: int | None = None,
+               *, week: int | None = None) -> Mapping[str, Any]:
+        node: Any = self.raw.get(str(year), {})
+        if week is not None:
+            node = node.get(f"w{week}", {})
+        for part in (month, day, hour):
+            if part is None:
+                break
+            node = node.get(str(part), {}) if isinstance(node, Mapping) else {}
+        return node if isinstance(node, Mapping) else {}
+
+    def get(self, field: str, year: int, month: int | None = None, day: int | None = None,
+            hour: int | None = None, *, week: int | None = None, value: str | None = None) -> float:
+        """``field`` (t, n, u, e, d, c, s, dur...) in one bucket, for one segment ``value`` if given."""
+        node = self.bucket(year, month, day, hour, week=week)
+        if value is not None:
+            node = node.get(value, {})
+            if not isinstance(node, Mapping):
+                return 0
+        return _number(node.get(field))
+
+    def day(self, field: str, when: date, *, value: str | None = None) -> float:
+        return self.get(field, when.year, when.month, when.day, value=value)
+
+    def total(self, field: str, days: Iterable[date], *, value: str | None = None) -> float:
+        """The sum of ``field`` over ``days`` (for additive fields: t, n, e, d, c, s, dur)."""
+        return sum(self.day(field, d, value=value) for d in days)
+
+
+@dataclass(frozen=True)
+class EventCatalogue:
+    """``method=get_events``: the app's event keys, their segment keys, and the server's limits."""
+
+    keys: tuple[str, ...]
+    segments: Mapping[str, tuple[str, ...]]
+    limits: Mapping[str, int]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> EventCatalogue:
+        return cls(tuple(body.get("list", [])),
+                   {k: tuple(v) for k, v in body.get("segments", {}).items()},
+                   dict(body.get("limits", {})))
+
+
+@dataclass(frozen=True)
+class DashboardMetric:
+    """A number of the dashboard: ``total`` (a number, or a string such as ``"0.5 min"``), ``change``
+    (``"NA"``, ``"∞"``, ``"-50%"``...), ``trend`` ``"u"``/``"d"``; ``is_estimate`` only on total_users."""
+
+    total: float | str
+    change: str
+    trend: str
+    is_estimate: bool | None = None
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> DashboardMetric:
+        return cls(body["total"], body["change"], body["trend"], body.get("is_estimate"))
+
+
+@dataclass(frozen=True)
+class Bar:
+    name: str
+    value: float
+    percent: float
+
+
+@dataclass(frozen=True)
+class DashboardPeriod:
+    total_sessions: DashboardMetric
+    total_users: DashboardMetric
+    new_users: DashboardMetric
+    total_time: DashboardMetric
+    avg_time: DashboardMetric
+    avg_requests: DashboardMetric
+    top: Mapping[str, tuple[Bar, ...]]
+    period: str
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> DashboardPeriod:
+        d = body["dashboard"]
+        top = {name: tuple(Bar(b["name"], b.get("value", 0), b["percent"]) for b in bars)
+               for name, bars in body["top"].items()}
+        m = {k: DashboardMetric.from_json(v) for k, v in d.items()}
+        return cls(total_sessions=m["total_sessions"], total_users=m["total_users"], new_users=m["new_users"],
+                   total_time=m["total_time"], avg_time=m["avg_time"], avg_requests=m["avg_requests"],
+                   top=top, period=body["period"])
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """``/o/analytics/dashboard``: one ``DashboardPeriod`` per period key (30days, 7days, today)."""
+
+    periods: Mapping[str, DashboardPeriod]
+
+    def __getitem__(self, name: str) -> DashboardPeriod:
+        return self.periods[name]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> Dashboard:
+        return cls({k: DashboardPeriod.from_json(v) for k, v in body.items()})
+
+
+@dataclass(frozen=True)
+class CountryRow:
+    country: str
+    code: str
+    t: int
+    u: int
+    n: int
+
+
+def countries_from_json(body: Mapping[str, Any]) -> dict[str, tuple[CountryRow, ...]]:
+    return {period: tuple(CountryRow(r["country"], r["code"], r["t"], r["u"], r["n"]) for r in rows)
+            for period, rows in body.items()}

@@ -1,0 +1,161 @@
+"""The Countly SDK with respx: wire format, retries of stamped writes, errors, redaction, models, parity."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from datetime import date
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+import respx
+
+from sdk import BadRequest, RetryPolicy, ServerError, Unauthorized
+from sdk._batching import BatchConfig
+from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData
+
+BASE = "https://countly.example/countly"
+FAST = RetryPolicy(base=0.001, cap=0.002, jitter=0)
+
+
+def _client(**kwargs: object) -> CountlyClient:
+    return CountlyClient(base_url=BASE, app_key="secret-app-key", device_id="dev", api_key="secret-api-key",
+                         app_id="0123456789abcdef01234567", retry=FAST, batch=BatchConfig(background=False),
+                         **kwargs)  # type: ignore[arg-type]
+
+
+def _form(request: httpx.Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+
+
+@respx.mock
+def test_begin_session_wire_format() -> None:
+    route = respx.post(f"{BASE}/i").respond(json={"result": "Success"})
+    with _client() as c:
+        c.begin_session(Metrics(os="Android", os_version="14", extra={"_store": "play"}), ip_address="1.2.3.4")
+    form = _form(route.calls.last.request)
+    assert form["app_key"] == "secret-app-key" and form["device_id"] == "dev" and form["begin_session"] == "1"
+    assert json.loads(form["metrics"]) == {"_os": "Android", "_os_version": "14", "_store": "play"}
+    assert form["ip_address"] == "1.2.3.4" and form["sdk_version"]
+    assert len(form["timestamp"]) == 13
+
+
+@respx.mock
+def test_retried_write_is_byte_for_byte_the_same() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.Response(500), httpx.ReadTimeout("slow"),
+                                                      httpx.Response(200, json={"result": "Success"})])
+    with _client() as c:
+        c.session_duration(30)
+    bodies = {call.request.content for call in route.calls}
+    assert route.call_count == 3 and len(bodies) == 1  # same timestamp: the server deduplicates
+
+
+@respx.mock
+def test_timestamps_strictly_increase() -> None:
+    route = respx.post(f"{BASE}/i").respond(json={"result": "Success"})
+    with _client() as c:
+        for _ in range(5):
+            c.session_duration(1)
+    stamps = [int(_form(call.request)["timestamp"]) for call in route.calls]
+    assert stamps == sorted(set(stamps))
+
+
+@respx.mock
+def test_events_batch_is_one_request_and_devices_split_to_bulk() -> None:
+    single = respx.post(f"{BASE}/i").respond(json={"result": "Success"})
+    bulk = respx.post(f"{BASE}/i/bulk").respond(json={"result": "Success"})
+    with _client() as c:
+        c.record_event(Event("a", 2, sum=1.5, segmentation={"k": "v"}))
+        c.record_event(Event("b"))
+        c.flush()
+        assert single.call_count == 1
+        events = json.loads(_form(single.calls.last.request)["events"])
+        assert [e["key"] for e in events] == ["a", "b"] and all("timestamp" in e for e in events)
+        c.record_event(Event("a", device_id="other"))
+        c.record_event(Event("a"))
+        c.flush()
+    entries = json.loads(_form(bulk.calls.last.request)["requests"])
+    assert sorted(e["device_id"] for e in entries) == ["dev", "other"]
+
+
+@respx.mock
+def test_undeliverable_batch_reaches_on_error() -> None:
+    respx.post(f"{BASE}/i").respond(400, json={"result": "App does not exist"})
+    failures: list[tuple[BaseException, list[Event]]] = []
+    with _client(on_error=lambda exc, batch: failures.append((exc, batch))) as c:
+        c.record_event(Event("a"))
+        c.flush()
+    assert len(failures) == 1 and isinstance(failures[0][0], BadRequest) and failures[0][1][0].key == "a"
+
+
+@respx.mock
+def test_errors_and_redaction(caplog: pytest.LogCaptureFixture) -> None:
+    respx.get(f"{BASE}/o").respond(401, json={"result": "User does not have right"})
+    respx.post(f"{BASE}/i").respond(200, json={"result": "Request does not match checksum"})
+    caplog.set_level(logging.DEBUG, logger="analytics_api_kit")
+    with _client() as c:
+        with pytest.raises(Unauthorized) as caught:
+            c.sessions()
+        assert caught.value.message == "User does not have right"
+        with pytest.raises(BadRequest, match="Request does not match checksum"):
+            c.end_session()
+        text = f"{caught.value!s} {c!r} {caplog.text}"
+    assert "secret-api-key" not in text and "secret-app-key" not in text
+
+
+@respx.mock
+def test_server_error_after_retries() -> None:
+    route = respx.get(f"{BASE}/o/analytics/dashboard").respond(503, json={"result": "busy"})
+    with _client() as c, pytest.raises(ServerError):
+        c.dashboard()
+    assert route.call_count == 3
+
+
+def test_time_data_model() -> None:
+    data = TimeData({"2024": {"3": {"15": {"10": {"t": 1}, "t": 2, "Android": {"t": 2}}, "16": {"t": 3}, "t": 5},
+                              "w11": {"u": 4}, "t": 5}, "meta": {"os": ["Android"]}})
+    assert data.day("t", date(2024, 3, 15)) == 2
+    assert data.get("t", 2024, 3, 15, 10) == 1
+    assert data.get("u", 2024, week=11) == 4
+    assert data.day("t", date(2024, 3, 15), value="Android") == 2
+    assert data.total("t", [date(2024, 3, 15), date(2024, 3, 16), date(2024, 3, 17)]) == 5
+    assert data.get("t", 2024) == 5 and data.get("t", 2023) == 0
+    assert data.meta == {"os": ["Android"]} and not data.empty and TimeData({}).empty
+
+
+def test_sync_and_async_have_the_same_methods() -> None:
+    def public(cls: type) -> set[str]:
+        return {n for n, _ in inspect.getmembers(cls, inspect.isfunction) if not n.startswith("_")}
+
+    sync, async_ = public(CountlyClient), public(AsyncCountlyClient)
+    assert sync - {"close"} == async_ - {"aclose"}
+    for name in async_ - {"session"}:
+        if name in sync and name not in ("build_request", "check_response", "describe", "error_message",
+                                         "make_error", "transport_error", "with_options"):
+            assert inspect.iscoroutinefunction(getattr(AsyncCountlyClient, name)), name
+
+
+@respx.mock
+async def test_async_write_and_read() -> None:
+    write = respx.post(f"{BASE}/i").respond(json={"result": "Success"})
+    respx.get(f"{BASE}/o").respond(json={"2024": {"3": {"15": {"t": 1}}}})
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", api_key="a",
+                                  app_id="0123456789abcdef01234567", batch=BatchConfig(background=False)) as c:
+        await c.begin_session()
+        await c.record_event(Event("x"))
+        await c.flush()
+        assert (await c.sessions()).day("t", date(2024, 3, 15)) == 1
+    assert write.call_count == 2
+
+
+@respx.mock
+def test_bulk_entries_get_their_own_timestamps() -> None:
+    route = respx.post(f"{BASE}/i/bulk").respond(json={"result": "Success"})
+    with _client() as c:
+        c.bulk([{"device_id": "a", "session_duration": 30}, {"device_id": "a", "session_duration": 30},
+                {"device_id": "b", "timestamp": 1710000000}])
+    entries = json.loads(_form(route.calls.last.request)["requests"])
+    assert entries[0]["timestamp"] < entries[1]["timestamp"]  # not a duplicate of each other on the server
+    assert entries[2]["timestamp"] == 1710000000  # a caller's timestamp is kept
