@@ -22,6 +22,16 @@ from ._errors import (
 from ._pagination import AsyncPaginator, Page, Paginator
 from ._retry import ALWAYS_SAFE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from ._version import __version__
+from .countly import (
+    AsyncCountlyClient,
+    AsyncCountlySession,
+    CountlyClient,
+    CountlySession,
+    CountryRow,
+    Dashboard,
+    EventCatalogue,
+    TimeData,
+)
 from .cyfe import CHART_TYPES, AsyncCyfeClient, ChartType, CyfeClient, MetricOptions, cyfe_date
 from .reports import (
     AWARENESS_FIELDS,
@@ -54,6 +64,8 @@ __all__ = [
     "APIError",
     "AsyncAPIClient",
     "AsyncBatcher",
+    "AsyncCountlyClient",
+    "AsyncCountlySession",
     "AsyncCyfeClient",
     "AsyncPaginator",
     "AsyncReportsClient",
@@ -65,9 +77,14 @@ __all__ = [
     "BatchError",
     "Batcher",
     "ChartType",
+    "CountlyClient",
+    "CountlySession",
+    "CountryRow",
     "CyfeClient",
+    "Dashboard",
     "DateLike",
     "DayHourCount",
+    "EventCatalogue",
     "FieldSelectionCount",
     "FlushResult",
     "Forbidden",
@@ -93,6 +110,7 @@ __all__ = [
     "StateCount",
     "SyncAPIClient",
     "TaplyticsClient",
+    "TimeData",
     "TimeoutError",
     "TransportError",
     "Unauthorized",

@@ -14,11 +14,14 @@ from werkzeug.exceptions import HTTPException
 
 from ...errors import ServiceError
 from ...http import check, reply
+from ...openapi import operation
 from ..base import Service
 from .backend import CLOCK, DEV_API_KEY, DEV_APP_ID, DEV_APP_KEY, DEV_READONLY_KEY, CountlyBackend, fail
 from .model import APPS, MEMBERS
 
 __all__ = ["CountlyService"]
+
+RESULT = "countly/replies#/$defs/result"  # every {"result": ...} reply
 
 EXTRA_HEADERS = {
     "X-Frame-Options": "deny",
@@ -161,6 +164,8 @@ class CountlyService(Service):
         methods = ["GET", "POST", "OPTIONS"]
 
         @bp.route("/i", methods=methods)
+        @operation("Write API: sessions, metrics, events, location (query, form, multipart or JSON)",
+                   responses={200: RESULT, 400: RESULT, 405: RESULT})
         def write() -> Response:
             body = request.get_data(as_text=True) if request.method == "POST" else ""
             if request.mimetype == "multipart/form-data":
@@ -169,15 +174,21 @@ class CountlyService(Service):
             return out(result, schema="countly/replies#/$defs/result")
 
         @bp.route("/i/bulk", methods=methods)
+        @operation("Write API in bulk: requests=[...] (a JSON array or its text)", responses={200: RESULT, 400: RESULT})
         def bulk() -> Response:
             return out(backend.bulk(_params(), ip=_ip()), schema="countly/replies#/$defs/result")
 
         @bp.route("/i/apps/reset", methods=methods)
+        @operation("Reset an app's data (admin api_key, args={app_id, period})",
+                   responses={200: RESULT, 400: RESULT, 401: RESULT})
         def reset_app() -> Response:
             return out(backend.reset_app(_params(), request.headers.get("countly-token")),
                        schema="countly/replies#/$defs/result")
 
         @bp.route("/o", methods=methods)
+        @operation("Read API: sessions, users, locations, carriers, devices, device_details, app_versions, events, "
+                   "get_events, cities, total_users", responses={200: "countly/reads#/$defs/time_object", 400: RESULT,
+                                                                 401: RESULT})
         def read() -> Response:
             p = _params()
             method = p.get("method")
@@ -186,6 +197,7 @@ class CountlyService(Service):
             return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
         @bp.route("/o/analytics/<path:sub>", methods=methods)
+        @operation("Analytics: dashboard and countries", responses={200: "countly/dashboard", 400: RESULT, 401: RESULT})
         def analytics(sub: str) -> Response:
             p = _params()
             result = backend.analytics(sub, p, request.headers.get("countly-token"))
