@@ -143,6 +143,8 @@ def test_events_stored(http: httpx.Client, admin: Admin) -> None:
     ({"session_id": "s"}, [{"name": "x", "value": "42"}], "events[0].value"),
     ({"session_id": "s"}, [{"name": "x", "date": "yesterday"}], "events[0].date"),
     ({"session_id": "s"}, [{"name": "x", "metaData": [1]}], "events[0].metaData"),
+    ({"session_id": "s"}, [{"name": "x"}, {"name": "y", "id": "mine"}], "events[1].id"),
+    ({"session_id": "s"}, [{"name": "x", "session_id": "other"}], "events[0].session_id"),
 ])
 def test_bad_events(http: httpx.Client, admin: Admin, params: dict[str, str], body: Any, words: str) -> None:
     r = http.post("/taplytics/v2/events", params=params, json=body, headers=H)

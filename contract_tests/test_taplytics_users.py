@@ -17,6 +17,7 @@ from sdk._errors import ValidationError as SDKValidationError
 from sdk.taplytics import AsyncTaplyticsClient, TaplyticsClient
 
 TOKEN = "dev-api-token"
+H = {"x-access-token": TOKEN}
 FAST = RetryPolicy(max_attempts=2, base=0.01, cap=0.02)
 
 
@@ -99,8 +100,15 @@ def test_require_https() -> None:
     with TaplyticsClient(TOKEN, base_url="https://localhost/taplytics", transport=transport) as tls:
         assert [u.user_id for u in tls.users.iter()] == ["7"]
     # A 403 comes before auth: a plain request without a token is refused for https, not for the token.
-    r = httpx.Client(transport=transport).get("http://localhost/taplytics/v2/users")
-    assert r.status_code == 403
+    raw = httpx.Client(transport=transport, base_url="http://localhost")
+    r = raw.get("/taplytics/v2/users")
+    assert r.status_code == 403 and "https" in r.json()["error"]
+    # ... and before routing: no path or method under the prefix answers over plain http.
+    for method, path in [("GET", "/taplytics/v2/nothing"), ("PUT", "/taplytics/v2/users")]:
+        r = raw.request(method, path, headers={"x-access-token": TOKEN})
+        assert r.status_code == 403 and "https" in r.json()["error"], (method, path)
+        assert raw.request(method, path, headers={"X-Forwarded-Proto": "https"}).status_code in (404, 405)
+    assert raw.get("/_admin/health").status_code == 200  # the setting is Taplytics' own, not /_admin's
 
 
 def test_plain_http_base_url_refused_unless_allowed() -> None:
@@ -110,6 +118,17 @@ def test_plain_http_base_url_refused_unless_allowed() -> None:
     TaplyticsClient(TOKEN, base_url="http://api.example.com", allow_http=True).close()
     TaplyticsClient(TOKEN, base_url="http://127.0.0.1:9").close()
     TaplyticsClient(TOKEN, base_url="http://localhost:9").close()
+
+
+async def test_async_plain_http_refused_and_401_mapped(base_url: str, admin: Admin) -> None:
+    with pytest.raises(SDKValidationError) as err:
+        AsyncTaplyticsClient(TOKEN, base_url="http://api.example.com/taplytics")
+    assert err.value.field == "base_url"
+    await AsyncTaplyticsClient(TOKEN, base_url="http://api.example.com", allow_http=True).aclose()
+    async with AsyncTaplyticsClient("wrong-token", base_url=f"{base_url}/taplytics") as c:
+        with pytest.raises(Unauthorized) as unauthorized:
+            await c.users.list()
+    assert "invalid" in unauthorized.value.message and "wrong-token" not in str(unauthorized.value)
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -195,6 +214,21 @@ def test_unknown_id_is_404_and_not_created(http: httpx.Client, admin: Admin) -> 
     assert http.get("/taplytics/v2/users", headers=h).json() == []
 
 
+def test_address_conflicts_are_400(http: httpx.Client, admin: Admin) -> None:
+    r = http.get("/taplytics/v2/users", params={"user_id": "42", "email": "a@example.com"}, headers=H)
+    assert r.status_code == 400 and "user_id, email" in r.json()["error"]
+    # Creating through ?user_id=42 with another user_id in the body: which one? Refused, nothing created.
+    r = http.post("/taplytics/v2/users", params={"user_id": "42"}, json={"user_id": "43"}, headers=H)
+    assert r.status_code == 400 and r.json()["error"].startswith("user_id:") and "'43'" in r.json()["error"]
+    assert http.get("/taplytics/v2/users", headers=H).json() == []
+    # Once user 42 exists, the same request renames it (an update may change user_id).
+    made = http.post("/taplytics/v2/users", params={"user_id": "42"}, json={"name": "A"}, headers=H).json()
+    renamed = http.post("/taplytics/v2/users", params={"user_id": "42"}, json={"user_id": "43"}, headers=H).json()
+    assert renamed["id"] == made["id"] and renamed["user_id"] == "43"
+    assert http.get("/taplytics/v2/users", params={"user_id": "42"}, headers=H).status_code == 404
+    assert http.get("/taplytics/v2/users", params={"user_id": "43"}, headers=H).json()["id"] == made["id"]
+
+
 def test_taken_email_is_402(client: TaplyticsClient, admin: Admin) -> None:
     client.users.save({"email": "a@example.com"}, user_id="1")
     other = client.users.save({}, user_id="2")
@@ -246,6 +280,18 @@ def test_250_users_created_and_walked_in_3_pages_by_link(http: httpx.Client, cli
     assert set(_links(last)) == {"first", "prev", "last"} and len(last.json()) == 50
 
 
+def test_links_keep_the_query_as_sent(http: httpx.Client, admin: Admin, base_url: str) -> None:
+    seed_users(admin, 5)
+    # Escapes, "+", a repeated key and an empty value: every byte but page's comes back as it was sent.
+    query = f"api_token={TOKEN}&path=a/b:c&email2=a%40x.com&tag=a+b&tag=c%2Bd&empty=&per_page=2&page=2&z=%C3%A9"
+    r = http.get(f"/taplytics/v2/users?{query}")
+    assert r.status_code == 200 and len(r.json()) == 2
+    expected = {rel: f"{base_url}/taplytics/v2/users?{query.replace('page=2&z', f'page={n}&z')}"
+                for rel, n in {"first": 1, "prev": 1, "next": 3, "last": 3}.items()}
+    assert {rel: link["url"] for rel, link in r.links.items()} == expected
+    assert [u["user_id"] for u in http.get(r.links["next"]["url"]).json()] == ["u4"]
+
+
 def test_per_page_capped_and_past_the_end(http: httpx.Client, admin: Admin) -> None:
     seed_users(admin, 120)
     h = {"x-access-token": TOKEN}
@@ -260,7 +306,10 @@ def test_per_page_capped_and_past_the_end(http: httpx.Client, admin: Admin) -> N
 
 
 @pytest.mark.parametrize(("params", "name"), [({"page": "0"}, "page"), ({"page": "x"}, "page"),
-                                             ({"per_page": "-1"}, "per_page"), ({"per_page": "1.5"}, "per_page")])
+                                             ({"per_page": "-1"}, "per_page"), ({"per_page": "1.5"}, "per_page"),
+                                             # digits Python's isdigit() knows but int() does not, or not ASCII
+                                             ({"page": "\u00b2"}, "page"), ({"per_page": "\uff11"}, "per_page"),
+                                             ({"page": " 1"}, "page")])
 def test_bad_page_parameters(http: httpx.Client, admin: Admin, params: dict[str, str], name: str) -> None:
     r = http.get("/taplytics/v2/users", params=params, headers={"x-access-token": TOKEN})
     assert r.status_code == 400 and r.json()["error"].startswith(f"{name}:")

@@ -183,3 +183,39 @@ def test_user_from_json_fast_path_keeps_dataclass_behaviour() -> None:
     assert User.from_json({"id": "x", "created_at": "not a date"}).created_at is None
     with pytest.raises(FrozenInstanceError):
         user.email = "x"  # type: ignore[misc]
+
+
+# -- the OpenAPI document ------------------------------------------------------------------------
+def test_openapi_declares_the_query_parameters() -> None:
+    from mock_server import create_app
+    from mock_server.openapi import build
+
+    paths = build(create_app(), "taplytics")["paths"]
+
+    def names(path: str, method: str) -> dict[str, bool]:
+        return {p["name"]: p["required"] for p in paths[path][method]["parameters"] if p["in"] == "query"}
+
+    users = {"api_token": False, "user_id": False, "email": False, "page": False, "per_page": False}
+    for method in ("get", "post", "delete"):
+        assert names("/taplytics/v2/users", method) == users
+        assert names("/taplytics/v2/users/{user_id}", method) == users
+    paged = {"api_token": False, "page": False, "per_page": False}
+    assert names("/taplytics/v2/experiments", "get") == names("/taplytics/v2/push", "get") == paged
+    assert names("/taplytics/v2/usersByToken", "get") == {"api_token": False, "per_page": False,
+                                                          "paginationToken": False}
+    assert names("/taplytics/v2/events", "post") == {"api_token": False, "session_id": True}
+    assert names("/taplytics/v2/push/{push_id}", "get") == {"api_token": False}
+
+
+@pytest.mark.parametrize(("raw", "ok"), [("1", True), ("100", True), ("007", True), ("0", False), ("00", False),
+                                         ("-1", False), ("1.5", False), ("x", False), ("\u00b2", False)])
+def test_page_schema_is_the_servers_rule(raw: str, ok: bool) -> None:
+    # The document's schema and the server's answer agree on every value (the server checks with it).
+    import schemas
+    from mock_server import create_app
+
+    client = create_app().test_client()
+    for name in ("page", "per_page"):
+        assert (schemas.validate(f"taplytics/query#/$defs/{name}", raw) == []) is ok
+        status = client.get("/taplytics/v2/users", query_string={name: raw, "api_token": "dev-api-token"}).status_code
+        assert status == (200 if ok else 400), (name, raw)

@@ -11,17 +11,22 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote, unquote_plus
 
 from flask import Blueprint, Response, request
 
+import schemas
+
 from ...errors import ServiceError
 from ...http import json_body, reply
+from ...kit import kit
 from ...openapi import operation
 from ..base import Service
 from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, TaplyticsBackend
 
 __all__ = ["TaplyticsService"]
+
+_URI_SAFE = "!$%&'()*+,/:;=?@[]~"  # reserved characters and "%": an existing escape is kept as it is
 
 
 class TaplyticsService(Service):
@@ -47,10 +52,14 @@ class TaplyticsService(Service):
         bp = Blueprint(self.name, __name__)
         backend = self.backend
 
+        @bp.before_app_request
+        def https_only() -> None:
+            # App-wide, so that a plain-http request is denied even where no route matches (404, 405).
+            if self.config.require_https and kit().service_for_request() is self and _scheme() != "https":
+                raise ServiceError(403, "https required: requests over plain http are denied")
+
         @bp.before_request
         def guard() -> None:
-            if self.config.require_https and _scheme() != "https":
-                raise ServiceError(403, "https required: requests over plain http are denied")
             backend.authenticate(_token())
 
         def collection(ns: str, schema: str) -> Response:
@@ -61,7 +70,7 @@ class TaplyticsService(Service):
         @bp.route("/v2/users", methods=["GET", "POST", "DELETE"])
         @bp.route("/v2/users/<user_id>", methods=["GET", "POST", "DELETE"])
         @operation("Users: list (paged, Link header), or get / create-or-update / delete one by id, user_id or email",
-                   json="taplytics/user#/$defs/write",
+                   query="taplytics/query#/$defs/users", json="taplytics/user#/$defs/write",
                    responses={200: "taplytics/user#/$defs/user", 204: None, 400: None, 401: None, 402: None, 404: None})
         def users(user_id: str | None = None) -> Response:
             ref = ("id", user_id) if user_id is not None else _query_ref()
@@ -82,20 +91,21 @@ class TaplyticsService(Service):
             return reply(backend.get_user(ref), schema="taplytics/user#/$defs/user")
 
         @bp.get("/v2/usersByToken")
-        @operation("Users by pagination token", responses={200: "taplytics/user#/$defs/by_token", 400: None, 401: None})
+        @operation("Users by pagination token", query="taplytics/query#/$defs/by_token",
+                   responses={200: "taplytics/user#/$defs/by_token", 400: None, 401: None})
         def users_by_token() -> Response:
             per_page = min(_int_param("per_page", MAX_PER_PAGE), MAX_PER_PAGE)
             token = request.args.get("paginationToken") or None
             return reply(backend.users_by_token(token, per_page), schema="taplytics/user#/$defs/by_token")
 
         @bp.get("/v2/experiments")
-        @operation("Experiments, paged with a Link header",
+        @operation("Experiments, paged with a Link header", query="taplytics/query#/$defs/collection",
                    responses={200: "taplytics/experiment#/$defs/list", 401: None})
         def experiments() -> Response:
             return collection(EXPERIMENTS, "taplytics/experiment#/$defs/list")
 
         @bp.route("/v2/experiments/<experiment_id>", methods=["GET", "DELETE"])
-        @operation("One experiment: get, or delete ({deleted, id})",
+        @operation("One experiment: get, or delete ({deleted, id})", query="taplytics/query#/$defs/auth",
                    responses={200: "taplytics/experiment#/$defs/experiment", 401: None, 404: None})
         def experiment(experiment_id: str) -> Response:
             if request.method == "DELETE":
@@ -103,14 +113,16 @@ class TaplyticsService(Service):
             return reply(backend.get_experiment(experiment_id), schema="taplytics/experiment#/$defs/experiment")
 
         @bp.post("/v2/events")
-        @operation("Events of a session (session_id), at most 100 a request", json="taplytics/event#/$defs/batch",
+        @operation("Events of a session (session_id), at most 100 a request", query="taplytics/query#/$defs/events",
+                   json="taplytics/event#/$defs/batch",
                    responses={200: "taplytics/event#/$defs/reply", 400: None, 401: None})
         def events() -> Response:
             stored = backend.add_events(request.args.get("session_id"), json_body())
             return reply({"received": len(stored), "events": stored}, schema="taplytics/event#/$defs/reply")
 
         @bp.route("/v2/push", methods=["GET", "POST"])
-        @operation("Push notifications: list (paged, Link header) or create", json="taplytics/push#/$defs/create",
+        @operation("Push notifications: list (paged, Link header) or create", query="taplytics/query#/$defs/collection",
+                   json="taplytics/push#/$defs/create",
                    responses={200: "taplytics/push#/$defs/push", 400: None, 401: None})
         def pushes() -> Response:
             if request.method == "POST":
@@ -118,7 +130,8 @@ class TaplyticsService(Service):
             return collection(PUSHES, "taplytics/push#/$defs/list")
 
         @bp.get("/v2/push/<push_id>")
-        @operation("One push notification", responses={200: "taplytics/push#/$defs/push", 401: None, 404: None})
+        @operation("One push notification", query="taplytics/query#/$defs/auth",
+                   responses={200: "taplytics/push#/$defs/push", 401: None, 404: None})
         def push(push_id: str) -> Response:
             return reply(backend.get_push(push_id), schema="taplytics/push#/$defs/push")
 
@@ -159,6 +172,8 @@ def _token() -> str | None:
 
 
 def _query_ref() -> Ref | None:
+    if "user_id" in request.args and "email" in request.args:
+        raise ServiceError(400, "user_id, email: address the user by one of them, not both")
     for key in ("user_id", "email"):
         if key in request.args:
             value = request.args[key]
@@ -172,7 +187,7 @@ def _int_param(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if schemas.validate(f"taplytics/query#/$defs/{name}", raw):  # the rule the OpenAPI document shows
         raise ServiceError(400, f"{name}: must be a positive integer, got {raw!r}")
     return int(raw)
 
@@ -187,13 +202,20 @@ def _links(page: int, per_page: int, total: int) -> str:
         rels.append(("next", page + 1))
     rels.append(("last", last))
     base = f"{_scheme()}://{request.host}{request.path}"
-    query = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
-    has_page = any(k == "page" for k, _ in query)
+    # The query as sent (not decoded and re-encoded): only the page parameter is swapped. Bytes a URI
+    # cannot hold (``<``, ``>``, spaces, raw non-ASCII) are percent-encoded so the header stays parseable.
+    query = [quote(part, safe=_URI_SAFE, encoding="latin-1")
+             for part in request.query_string.decode("latin-1").split("&") if part]
+    has_page = any(_is_page(part) for part in query)
 
     def url(number: int) -> str:
-        pairs = [(k, str(number) if k == "page" else v) for k, v in query]
+        parts = [f"page={number}" if _is_page(part) else part for part in query]
         if not has_page:
-            pairs.append(("page", str(number)))
-        return f"{base}?{urlencode(pairs)}"
+            parts.append(f"page={number}")
+        return f"{base}?{'&'.join(parts)}"
 
     return ", ".join(f'<{url(n)}>; rel="{rel}"' for rel, n in rels)
+
+
+def _is_page(part: str) -> bool:
+    return unquote_plus(part.partition("=")[0]) == "page"

@@ -171,8 +171,9 @@ class TaplyticsBackend:
                                         "create a user by user_id or email, or without any)")
             if user is None:
                 new = dict(fields)
-                if ref is not None:
-                    new.setdefault(ref[0], ref[1])
+                if ref is not None and new.setdefault(ref[0], ref[1]) != ref[1]:
+                    raise ServiceError(400, f"{ref[0]}: the body's {new[ref[0]]!r} differs from {ref[1]!r} in the "
+                                            f"query, and no user has {ref[1]!r} to rename")
                 return _public(self.seed_user(new, now))
             before = dict(user)
             self._apply(user, fields)
@@ -269,6 +270,10 @@ class TaplyticsBackend:
         for i, event in enumerate(body):
             if not isinstance(event, dict) or not event.get("name"):
                 raise ServiceError(400, f"events[{i}].name: every event needs a name")
+            for server_field in ("id", "session_id"):
+                if server_field in event:  # the server's id, the query's session: never the body's
+                    raise ServiceError(400, f"events[{i}].{server_field}: set by the server "
+                                            "(session_id goes in the query string)")
             if isinstance(event.get("date"), str) and not _is_iso(event["date"]):
                 raise ServiceError(400, f"events[{i}].date: {event['date']!r} is not an ISO 8601 date and time")
         check("taplytics/event#/$defs/batch", body, "events")
