@@ -280,6 +280,7 @@ async def test_async_sdk_push(aclient: AsyncTaplyticsClient, admin: Admin) -> No
     (lambda: where("app_lang").ge("en"), "ASCII"),
     (lambda: where("country").le("US"), "ASCII"),
     (lambda: where("custom_data", "plan").ge("gold"), "ASCII"),
+    (lambda: where("age").le("thirty"), "ASCII"),
     (lambda: where("custom_data").eq(1), "dataKey"),
     (lambda: where("country", "k").eq("US"), "dataKey"),
     (lambda: where("planet").eq("x"), "type"),

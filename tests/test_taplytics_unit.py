@@ -114,6 +114,7 @@ def test_token_survives_adds_and_deletes(kind: str, tmp_path: Path) -> None:
     for uid in ("0", "2", "3", "6"):  # before the token (0, 2), the token's own user (3), after it (6)
         backend.delete_user(("user_id", uid))
     backend.save_user(None, {"user_id": "new"})
+    backend.save_user(("user_id", "5"), {"name": "updated"})  # an update keeps the user's place
     rest = backend.users_by_token(token, 100)
     assert [u["user_id"] for u in rest["users"]] == ["4", "5", "7", "8", "9", "new"]
     assert rest["nextPaginationToken"] is None

@@ -96,7 +96,8 @@ def check_filter(f: Filter, where: str = "filter") -> Filter:
             f"{where}: '!=' with several values matches every user (each user differs from at least one); "
             "use one '!=' filter per value", field="values")
     ordering = f.comparator in ("<=", ">=")
-    string_values = f.type == "custom_data" and any(isinstance(v, str) for v in f.values)
+    # age and custom data order numbers; a text value there orders by ASCII codes all the same.
+    string_values = f.type in ("age", "custom_data") and any(isinstance(v, str) for v in f.values)
     if ordering and (f.type in STRING_TYPES or string_values):
         raise ValidationError(
             f"{where}: {f.comparator!r} on the string type {f.type!r} compares ASCII codes, not meaning; "
