@@ -227,6 +227,8 @@ def test_duplicate_content_within_15_minutes(http: httpx.Client, admin: Admin) -
     # local_time takes precedence over time: +5 h local (outside every window so far) beats +10 min UTC.
     both = {"time": _future(minutes=10), "local_time": later(hours=5).strftime("%Y-%m-%dT%H:%M:%S")}
     assert send(schedule=both)["delivered"] == everyone
+    # Deliveries scheduled later do not hide the one made now: the same content now is still a duplicate.
+    assert send()["suppressed"] == everyone
     # Only users the filters match are counted at all.
     narrowed = send(notification={"alert": "new"}, filters=[{"type": "user_id", "comparator": "=", "values": ["b"]}])
     assert narrowed == {"push_id": narrowed["push_id"], "matched": ["b"], "delivered": ["b"], "suppressed": []}

@@ -220,3 +220,24 @@ def test_page_schema_is_the_servers_rule(raw: str, ok: bool) -> None:
         assert (schemas.validate(f"taplytics/query#/$defs/{name}", raw) == []) is ok
         status = client.get("/taplytics/v2/users", query_string={name: raw, "api_token": "dev-api-token"}).status_code
         assert status == (200 if ok else 400), (name, raw)
+
+
+def test_an_unexpected_error_is_a_json_500_that_hides_the_detail(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mock_server import create_app
+
+    app = create_app()
+
+    def boom(*args: object) -> None:
+        raise KeyError("internal detail")
+
+    monkeypatch.setattr(app.extensions["analytics_api_kit"].services["taplytics"].backend, "get_push", boom)
+    r = app.test_client().get("/taplytics/v2/push/x", headers={"x-access-token": "dev-api-token"})
+    assert r.status_code == 500 and r.is_json and isinstance(r.get_json()["error"], str)
+    assert b"Traceback" not in r.data and b"internal detail" not in r.data
+    with TaplyticsClient(TOKEN, base_url="http://localhost/taplytics", transport=httpx.WSGITransport(app=app),
+                         retry=FAST) as client:
+        admin = app.test_client()
+        admin.post("/_admin/seed", json={"taplytics": {"tokens": [TOKEN]}})
+        with pytest.raises(ServerError) as err:
+            client.push.get("x")
+    assert err.value.status == 500 and err.value.message

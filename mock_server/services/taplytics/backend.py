@@ -37,7 +37,7 @@ EXPERIMENTS = "taplytics.experiments"  # id -> experiment
 EVENTS = "taplytics.events"  # id -> event
 PUSHES = "taplytics.push"  # id -> push
 AUDIENCES = "taplytics.audiences"  # push id -> {"matched", "delivered", "suppressed"}
-DELIVERIES = "taplytics.deliveries"  # "<content digest>\x1f<user id>" -> unix time of the last delivery
+DELIVERIES = "taplytics.deliveries"  # "<content digest>\x1f<user id>" -> unix times of its deliveries
 META = "taplytics.meta"  # "seq.<kind>" -> last number given
 
 #: Where a user is addressed: ("id" | "user_id" | "email", value).
@@ -331,12 +331,13 @@ class TaplyticsBackend:
                 continue
             matched.append(user["id"])
             key = f"{digest}\x1f{user['id']}"
-            last = self.store.get(DELIVERIES, key)
-            if push["filter_duplicate_content"] and last is not None and abs(send_at - last) < DUPLICATE_WINDOW:
+            # Every send time is kept: pushes may be scheduled out of order, so the latest is not enough.
+            times: list[float] = self.store.get(DELIVERIES, key) or []
+            if push["filter_duplicate_content"] and any(abs(send_at - t) < DUPLICATE_WINDOW for t in times):
                 suppressed.append(user["id"])
                 continue
             delivered.append(user["id"])
-            self.store.put(DELIVERIES, key, send_at)
+            self.store.put(DELIVERIES, key, [*times, send_at])
         return {"matched": matched, "delivered": delivered, "suppressed": suppressed}
 
     def get_push(self, push_id: str) -> dict[str, Any]:
