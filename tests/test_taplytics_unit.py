@@ -68,6 +68,18 @@ def test_custom_data_numbers_and_strings() -> None:
     assert matches(user(custom_data={"n": "10"}), [f("custom_data", ">=", 9, key="n")])  # numbers: 10 >= 9
     assert not matches(user(custom_data={"s": "b"}), [f("custom_data", "<=", "a", key="s")])  # text: "b" > "a"
     assert matches(user(custom_data={"flag": True}), [f("custom_data", "=", "True", key="flag")])
+    # A number against text has no order: "gold" is neither >= 16 nor <= 16 (it would be, as ASCII).
+    for comparator in (">=", "<="):
+        assert not matches(user(custom_data={"n": "gold"}), [f("custom_data", comparator, 16, key="n")])
+    assert matches(user(custom_data={"n": "gold"}), [f("custom_data", "!=", 16, key="n")])
+
+
+def test_country_name_and_code_are_one_country() -> None:
+    us = user(location={"country_name": "United States", "country_code": "US"})
+    assert matches(us, [f("country", "=", "US")]) and matches(us, [f("country", "=", "United States")])
+    assert not matches(us, [f("country", "!=", "US")])  # the name differs from "US", but it is the US
+    assert not matches(us, [f("country", "!=", "United States")])
+    assert matches(us, [f("country", "!=", "Canada")])
 
 
 # -- backend reads -------------------------------------------------------------------------------

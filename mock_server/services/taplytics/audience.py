@@ -44,11 +44,17 @@ def _compare(kind: str, stored: Any, comparator: str, value: Any) -> bool:
         a, b = _number(stored), _number(value)
         if a is not None and b is not None:
             return op(a, b)
+        if comparator in ("<=", ">=") and (a is not None or b is not None):
+            return False  # a number against text has no order (text against text is ASCII, as the text warns)
     return op(str(stored), str(value))
 
 
 def _any(kind: str, candidates: list[Any], f: dict[str, Any]) -> bool:
-    return any(_compare(kind, c, f["comparator"], v) for c in candidates if c is not None for v in f["values"])
+    present = [c for c in candidates if c is not None]
+    if kind == "country" and f["comparator"] == "!=":
+        # A country's name and code are two names of one thing: "not US" holds when neither is US.
+        return bool(present) and any(all(c != v for c in present) for v in f["values"])
+    return any(_compare(kind, c, f["comparator"], v) for c in present for v in f["values"])
 
 
 def _candidates(user: dict[str, Any], f: dict[str, Any]) -> list[Any]:
