@@ -196,6 +196,28 @@ def test_sdk_refuses_bad_events_before_sending(client: TaplyticsClient, admin: A
     assert admin.requests("/taplytics") == []
 
 
+def test_sdk_bad_event_midway_sends_those_before_it(client: TaplyticsClient, admin: Admin) -> None:
+    events: list[Any] = [Event(f"m{i}") for i in range(150)]
+    events[120] = {"name": "not an Event"}
+    with pytest.raises(SDKValidationError) as err:
+        client.events.send("s4", events)
+    assert "events[120]" in str(err.value) and "dict" in str(err.value)
+    # The 120 accepted before it were sent at once (100, then 20), not left queued; nothing after it.
+    assert [e["name"] for e in admin.get("/taplytics/events", session_id="s4")["events"]] == [
+        f"m{i}" for i in range(120)]
+    assert len(_event_posts(admin)) == 2
+
+
+async def test_async_bad_event_midway_sends_those_before_it(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+    events: list[Any] = [Event(f"m{i}") for i in range(30)]
+    events[7] = "Open"
+    with pytest.raises(SDKValidationError) as err:
+        await aclient.events.send("a4", events)
+    assert "events[7]" in str(err.value)
+    assert [e["name"] for e in admin.get("/taplytics/events", session_id="a4")["events"]] == [
+        f"m{i}" for i in range(7)]
+
+
 def test_sdk_event_failure_raises(client: TaplyticsClient, admin: Admin) -> None:
     admin.fault(path="/taplytics/v2/events", method="POST", status=400, times=1,
                 body={"error": "events[0].name: injected"})

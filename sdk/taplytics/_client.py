@@ -61,6 +61,11 @@ def _event(item: Event) -> Event:
     return item
 
 
+def _refused(exc: ValidationError, index: int) -> ValidationError:
+    reason = str(exc).removeprefix("events: ")
+    return ValidationError(f"events[{index}]: {reason} (the {index} events before it are sent)", field=exc.field)
+
+
 def _batch_config(config: BatchConfig | None) -> BatchConfig:
     config = config or BatchConfig(max_items=MAX_EVENTS)
     if config.max_items > MAX_EVENTS:
@@ -237,10 +242,14 @@ class Events:
         batcher = self.batcher(session_id, BatchConfig(max_items=MAX_EVENTS, background=False, when_full="raise"),
                                on_error=lambda exc, _batch: failures.append(exc))
         count = 0
-        for event in events:
-            batcher.add(event)
-            count += 1
-        batcher.close()
+        try:
+            for event in events:
+                batcher.add(event)
+                count += 1
+        except ValidationError as exc:
+            raise _refused(exc, count) from exc
+        finally:
+            batcher.close()  # what was accepted before a refused event is sent, not left queued
         if failures:
             raise failures[0]
         return count
@@ -363,10 +372,14 @@ class AsyncEvents:
         batcher = self.batcher(session_id, BatchConfig(max_items=MAX_EVENTS, background=False, when_full="raise"),
                                on_error=lambda exc, _batch: failures.append(exc))
         count = 0
-        for event in events:
-            await batcher.add(event)
-            count += 1
-        await batcher.aclose()
+        try:
+            for event in events:
+                await batcher.add(event)
+                count += 1
+        except ValidationError as exc:
+            raise _refused(exc, count) from exc
+        finally:
+            await batcher.aclose()
         if failures:
             raise failures[0]
         return count
