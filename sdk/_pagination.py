@@ -103,6 +103,8 @@ class _Base(Generic[T]):
             items = items[: max(0, st.max_items - st.items)]
         st.items += len(items)
         page = Page(items, cursor, self._spec.next_cursor(response), _links(response))
+        # The URL just fetched counts as seen too: a next link back to it (the first page's included) loops.
+        st.seen.add(str(response.request.url))
         st.advance(page.next_cursor)
         return page
 
