@@ -338,6 +338,9 @@ async def test_async_iteration_by_link(aclient: AsyncTaplyticsClient, admin: Adm
     assert sizes == [100, 100, 50]
     page = await aclient.users.list(page=2, per_page=100)
     assert page.items[0].user_id == "u100" and set(page.links) == {"first", "prev", "next", "last"}
+    assert len([u async for u in aclient.users.iter(per_page=100, max_pages=2)]) == 200
+    assert [u.user_id async for u in aclient.users.iter(per_page=100, max_items=105)][-1] == "u104"
+    assert len([u async for u in aclient.users.iter_by_token(per_page=100, max_pages=1)]) == 100
 
 
 # -- by token ------------------------------------------------------------------------------------
@@ -472,8 +475,16 @@ def test_next_link_off_origin_is_refused(client: TaplyticsClient, admin: Admin) 
 
 def test_repeated_next_link_stops(client: TaplyticsClient, admin: Admin, base_url: str) -> None:
     seed_users(admin, 3)
-    url = f"{base_url}/taplytics/v2/users?page=1&per_page=100"
-    admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=None,
-                body=[{"id": "x", "created_at": None}], headers={"Link": f'<{url}>; rel="next"'})
-    assert len(list(client.users.iter())) == 2  # page 1, then its own URL once more: seen, so it stops
+    url = f"{base_url}/taplytics/v2/users?page=%d&per_page=100"
+    one = {"id": "x", "created_at": None}
+    # A page whose next link is its own URL: fetched once.
+    admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
+                headers={"Link": f'<{url % 1}>; rel="next"'})
+    assert len(list(client.users.iter())) == 1
+    # Page 1 -> page 2 -> page 1 again: the loop is seen when it comes back, so two pages, not three.
+    for target in (2, 1, 2):
+        admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
+                    headers={"Link": f'<{url % target}>; rel="next"'})
+    assert len(list(client.users.iter())) == 2
+    assert len(admin.requests("/taplytics/v2/users")) == 3
     admin.http.delete("/faults")
