@@ -400,6 +400,8 @@ def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: Admi
     with pytest.raises(error):
         next(pages)
     assert paginator.cursor is not None and "page=2" in paginator.cursor
+    # The cursor is enough to resume elsewhere (another process, later): a new iterator starts there ...
+    assert [u.user_id for u in client.users.iter(cursor=paginator.cursor)] == [f"u{i}" for i in range(100, 250)]
     # ... and iterating again resumes from page 2: nothing is skipped or repeated.
     seen += [u.user_id for u in paginator]
     assert seen == [f"u{i}" for i in range(250)]
