@@ -392,10 +392,17 @@ def test_header_without_a_previous_month_and_across_a_year(http: httpx.Client, a
 
 
 def test_header_metric_missing_from_the_current_month(http: httpx.Client, admin: Admin) -> None:
-    ok(http, {"data": [{"Date": "20130210", "Rate": "50%", "Users": 2}, {"Date": "20130310", "Users": 1}]})
+    ok(http, {"data": [{"Date": "20130210", "Rate": "50%", "Users": 2, "Signups": 4},
+                       {"Date": "20130310", "Users": 1}]})
     header = widget(admin)["header"]
+    # No value in March: no total and no comparison (not a sum of 0 and a fall of 100 %), average or sum.
     assert header["Rate"] == {"total": None, "comparison": None, "good": None, "method": "average"}
+    assert header["Signups"] == {"total": None, "comparison": None, "good": None, "method": "sum"}
     assert header["Users"]["comparison"] == pct(1, 2)
+    # A value of 0 is a value: March 0 against February 4 is a fall of 100 %.
+    ok(http, {"data": [{"Date": "20130311", "Signups": 0}]})
+    assert widget(admin)["header"]["Signups"] == {"total": 0, "comparison": pct(0, 4), "good": False,
+                                                  "method": "sum"}
 
 
 def test_header_non_date_widget_average_and_override(http: httpx.Client, admin: Admin) -> None:

@@ -147,6 +147,7 @@ async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
     (lambda c: c.reports_per_user(1, "not a date", END), "start_date"),
     (lambda c: c.reports_per_user(1, START, 20161111), "end_date"),
     (lambda c: c.reports_per_user(1, END, START), "start_date"),
+    (lambda c: c.reports_per_user(1, "0001-01-01T00:00:00+01:00", END), "start_date"),  # before year 1 in UTC
     (lambda c: c.reports_per_user(0, START, END), "channel_id"),
     (lambda c: c.reports_per_user(True, START, END), "channel_id"),
     (lambda c: c.reports_per_field_selection(-2, 1, START, END), "field_id"),

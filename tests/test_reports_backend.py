@@ -114,7 +114,8 @@ def test_parse_instant(value: str | datetime, expected: datetime) -> None:
     assert parse_instant(value, "start_date") == expected
 
 
-@pytest.mark.parametrize("value", ["", "tomorrow", "2016-02-30", 12])
+@pytest.mark.parametrize("value", ["", "tomorrow", "2016-02-30", 12, "0001-01-01T00:00:00+01:00",
+                                   datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))])
 def test_parse_instant_refuses(value: object) -> None:
     with pytest.raises(ValidationError) as info:
         parse_instant(value, "end_date")  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sdk.cyfe import DATE_LABEL, OPTION_NAMES, add_values, check_option, parse_date, parse_value
+from sdk.cyfe import DATE_LABEL, OPTION_NAMES, _tidy, add_values, check_option, parse_date, parse_value
 
 from ...errors import ServiceError
 from ...store import MemoryStore, Store
@@ -34,10 +34,6 @@ def fail(status: int, message: str, *, parameter: str | None = None, row: int | 
     body = {"status": "error", "code": status, "message": message, "parameter": parameter, "row": row,
             "field": field}
     return ServiceError(status, message, body=body)
-
-
-def _tidy(number: float) -> int | float:
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
 def _month(day: date, back: int = 0) -> tuple[int, int]:
@@ -276,8 +272,11 @@ class CyfeBackend:
 
 
 def _aggregate(rows: list[dict[str, Any]], metric: str, method: str) -> int | float | None:
+    """None when no row has the metric: "no value" (no total, no comparison), not a sum of 0."""
     values = [r[metric] for r in rows if metric in r]
+    if not values:
+        return None
     if method == "average":
-        return _tidy(round(add_values(values) / len(values), 6)) if values else None
+        return _tidy(round(add_values(values) / len(values), 6))
     return add_values(values)
 
