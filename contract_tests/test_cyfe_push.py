@@ -70,6 +70,12 @@ def test_replace_is_per_metric_and_stored_with_the_widget(http: httpx.Client, ad
     assert widget(admin)["rows"][0]["Users"] == 5
 
 
+def test_a_date_sent_as_an_integer_is_stored_as_its_string(http: httpx.Client, admin: Admin) -> None:
+    ok(http, {"data": [{"Date": 20130320, "Users": 1}]})  # PHP's json_encode of an int
+    ok(http, {"data": [{"Date": "20130320", "Users": 2}]})
+    assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 3}]
+
+
 def test_rows_sorted_by_date_and_numbers_kept_exact(http: httpx.Client, admin: Admin) -> None:
     ok(http, {"data": [{"Date": "20130405", "A": "1.5"}, {"Date": "20121231", "A": "-2e3"},
                        {"Date": "20130101", "A": 0}]})
@@ -194,6 +200,8 @@ BAD: list[tuple[str, Any, str, str | None, int | None, str | None]] = [
     ("value nan", {"data": [{"Date": "20130320", "Users": "nan"}]}, "data[0].Users: 'nan' is not a number", "data",
      0, "Users"),
     ("no metric", {"data": [{"Date": "20130320"}]}, "data[0]: has no metric", "data", 0, "Date"),
+    ("sum out of range", {"data": [{"Date": "20130320", "Users": 1e308}, {"Date": "20130320", "Users": "1e308"}]},
+     "data[1].Users: adding 1e+308 to 1e+308 is out of range", "data", 1, "Users"),
     ("empty metric name", {"data": [{"Date": "20130320", "": 1}]}, "data[0]: a metric name is empty", "data", 0, ""),
     ("onduplicate value", {"data": [GOOD], "onduplicate": {"Users": "merge"}},
      "onduplicate.Users: 'merge' is not one of 'add', 'replace'", "onduplicate", None, "Users"),
@@ -259,6 +267,14 @@ def test_refused_push_keeps_earlier_state(http: httpx.Client, admin: Admin) -> N
     assert response.status_code == 400
     assert response.json()["row"] == 1
     assert widget(admin) == before
+
+
+def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Client, admin: Admin) -> None:
+    ok(http, {"data": [{"Date": "20130320", "Users": 1e308}]})
+    response = push(http, {"data": [{"Date": "20130321", "Users": 1}, {"Date": "20130320", "Users": 1e308}]})
+    assert response.status_code == 400
+    assert (response.json()["row"], response.json()["field"]) == (1, "Users")
+    assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 1e308}]
 
 
 def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: Admin) -> None:

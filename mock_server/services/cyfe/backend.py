@@ -8,6 +8,8 @@ with the widget, per metric; a later push changes only the options it names.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -34,6 +36,19 @@ def fail(status: int, message: str, *, parameter: str | None = None, row: int | 
     body = {"status": "error", "code": status, "message": message, "parameter": parameter, "row": row,
             "field": field}
     return ServiceError(status, message, body=body)
+
+
+_PATH = re.compile(r"^(?P<parameter>[^.\[]+)(?:\[(?P<row>\d+)\])?(?:\.(?P<field>.+))?$")
+
+
+def _located(error: ServiceError) -> ServiceError:
+    """A request-schema error in the Cyfe shape, with parameter, row and field read from its JSON path."""
+    match = _PATH.match(error.errors[0].path) if error.errors else None
+    if match is None or match["parameter"] == "$":
+        return fail(error.status, error.message)
+    row = match["row"]
+    return fail(error.status, error.message, parameter=match["parameter"], row=None if row is None else int(row),
+                field=match["field"])
 
 
 def _month(day: date, back: int = 0) -> tuple[int, int]:
@@ -116,7 +131,10 @@ class CyfeBackend:
             metrics = list(dict.fromkeys(m for _, _, values in rows for m in values))
             options = self._check_options(widget, body, set(metrics))
             if check is not None:
-                check(body)
+                try:
+                    check(body)
+                except ServiceError as exc:
+                    raise _located(exc) from None
             self._record(key, widget, rows, metrics, options)
             return len(rows)
 
@@ -200,13 +218,17 @@ class CyfeBackend:
         ns = rows_ns(key)
         pending: dict[str, dict[str, Any]] = {}
         percent = set(widget["percent_metrics"])
-        for label, element, values in rows:
+        for i, (label, element, values) in enumerate(rows):
             stored = pending.get(element) or self.store.get(ns, element) or {label: element}
             for metric, (number, is_percent) in values.items():
                 if is_percent or metric.endswith("%"):
                     percent.add(metric)
                 if metric in stored and metric not in replace:
-                    stored[metric] = add_values((stored[metric], number))
+                    total = add_values((stored[metric], number))
+                    if not math.isfinite(total):  # still nothing written: the push is refused whole
+                        raise fail(400, f"data[{i}].{metric}: adding {number!r} to {stored[metric]!r} is out of "
+                                        f"range", parameter="data", row=i, field=metric)
+                    stored[metric] = total
                 else:
                     stored[metric] = number
             pending[element] = stored
