@@ -14,15 +14,14 @@ from typing import Any
 import httpx
 
 from contract_tests.conftest import Admin
+from contract_tests.test_reports_sdk import acall_all, call_all
 from mock_server import create_app
 from mock_server.services.reports.demo import demo_dataset
 from sdk.reports import (
     AsyncReportsClient,
-    AwarenessField,
     DayHourCount,
     FieldSelectionCount,
     OverTimeBucket,
-    ReadField,
     ReadStats,
     ReportImage,
     ReportsClient,
@@ -98,40 +97,14 @@ def test_the_expectations_are_real_numbers() -> None:
     assert any((u.user_id, u.first_name, u.last_name) == (3, "John", "Doe") for u in want["user_awareness"])
 
 
-ALL_READ: list[ReadField] = ["total_reads", "unique_reads", "report_readers", "reports_seen"]
-ALL_AWARENESS: list[AwarenessField] = ["total_alerts", "alert_source_reports", "unique_alerts", "alerts_opened"]
-
-
 def test_demo_answers_the_example_requests_sync() -> None:
     app = create_app({"demo_data": True, "strict": True})
     with ReportsClient("dev-api-token", base_url="http://demo/reports", transport=httpx.WSGITransport(app=app)) as c:
-        got = {
-            "reports_images": c.reports_images(1, START, END),
-            "reports_over_time": c.reports_over_time(1, START, END),
-            "reports_per_field_selection": c.reports_per_field_selection(2, 1, START, END),
-            "reports_per_state": c.reports_per_state(1, START, END),
-            "reports_per_user": c.reports_per_user(1, START, END),
-            "reports_per_day_hour": c.reports_per_day_hour(1, START, END),
-            "reports_per_week_day": c.reports_per_week_day(1, START, END),
-            "reports_read": c.reports_read(1, START, END, fields=ALL_READ),
-            "user_awareness": c.user_awareness(1, START, END, fields=ALL_AWARENESS),
-        }
-    assert got == expected()
+        assert call_all(c, START, END) == expected()
 
 
 async def test_demo_answers_the_example_requests_async(base_url: str, admin: Admin) -> None:
     # The live reference server, given the same dataset through /_admin/seed.
     admin.seed({"reports": demo_dataset()})
     async with AsyncReportsClient("dev-api-token", base_url=f"{base_url}/reports") as c:
-        got = {
-            "reports_images": await c.reports_images(1, START, END),
-            "reports_over_time": await c.reports_over_time(1, START, END),
-            "reports_per_field_selection": await c.reports_per_field_selection(2, 1, START, END),
-            "reports_per_state": await c.reports_per_state(1, START, END),
-            "reports_per_user": await c.reports_per_user(1, START, END),
-            "reports_per_day_hour": await c.reports_per_day_hour(1, START, END),
-            "reports_per_week_day": await c.reports_per_week_day(1, START, END),
-            "reports_read": await c.reports_read(1, START, END, fields=ALL_READ),
-            "user_awareness": await c.user_awareness(1, START, END, fields=ALL_AWARENESS),
-        }
-    assert got == expected()
+        assert await acall_all(c, START, END) == expected()

@@ -151,8 +151,12 @@ def test_unknown_widget_unless_any_widget_is_accepted() -> None:
         strict.push("mine", {"data": [{"Date": "20130301", "A": 1}]})
     assert info.value.status == 404
     lenient = CyfeBackend(MemoryStore(), accept_any_widget=True)
+    with pytest.raises(ServiceError):  # a refused first push does not create the widget either
+        lenient.push("mine", {"data": [{"Date": "20130231", "A": 1}]})
+    assert lenient.widgets() == []
     lenient.push("mine", {"data": [{"Date": "20130301", "A": 1}]})
     assert lenient.read_back("mine")["rows"] == [{"Date": "20130301", "A": 1}]
+    assert [w["key"] for w in lenient.widgets()] == ["mine"]
 
 
 def test_service_reads_its_settings() -> None:

@@ -151,3 +151,14 @@ def test_client_refuses_an_unknown_width() -> None:
 def test_client_needs_a_token() -> None:
     with pytest.raises(ValidationError, match="token"):
         ReportsClient("", base_url="https://reports.test")
+
+
+def test_openapi_marks_field_id_required_only_where_it_is() -> None:
+    from mock_server import create_app
+    from mock_server.openapi import build
+
+    doc = build(create_app(), "reports")
+    required = {path.rsplit("/", 1)[-1]: {p["name"] for p in item["get"]["parameters"] if p["required"]}
+                for path, item in doc["paths"].items()}
+    assert required.pop("reports_per_field_selection") == {"field_id", "channel_id", "start_date", "end_date"}
+    assert len(required) == 8 and all(names == {"channel_id", "start_date", "end_date"} for names in required.values())

@@ -51,6 +51,10 @@ def _located(error: ServiceError) -> ServiceError:
                 field=match["field"])
 
 
+def _empty(key: str, name: str | None = None) -> dict[str, Any]:
+    return {"name": name or key, "label": None, "metrics": [], "percent_metrics": [], "options": {}}
+
+
 def _month(day: date, back: int = 0) -> tuple[int, int]:
     index = day.year * 12 + day.month - 1 - back
     return index // 12, index % 12 + 1
@@ -67,8 +71,7 @@ class CyfeBackend:
 
     def create(self, key: str, name: str | None = None) -> dict[str, Any]:
         """An empty widget (an existing one with this key is emptied)."""
-        widget: dict[str, Any] = {"name": name or key, "label": None, "metrics": [], "percent_metrics": [],
-                                  "options": {}}
+        widget = _empty(key, name)
         self.store.clear(rows_ns(key))
         self.store.put(WIDGETS, key, widget)
         return widget
@@ -100,7 +103,8 @@ class CyfeBackend:
             if not self.accept_any_widget:
                 # Never echo the key: it is the widget's only credential.
                 raise fail(404, "widget_key: no widget has this key", parameter="widget_key")
-            widget = self.create(key)
+            # Not stored yet: the push that asked for it stores it, and a refused push leaves nothing.
+            widget = _empty(key)
         return widget
 
     def rows(self, key: str, widget: dict[str, Any]) -> list[dict[str, Any]]:
