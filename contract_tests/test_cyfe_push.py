@@ -275,6 +275,9 @@ def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Cli
     assert response.status_code == 400
     assert (response.json()["row"], response.json()["field"]) == (1, "Users")
     assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 1e308}]
+    # Two days of 1e308 in one month: each row is stored, but their sum has no JSON number, so no total.
+    ok(http, {"data": [{"Date": "20130321", "Users": 1e308}]})
+    assert widget(admin)["header"]["Users"] == {"total": None, "comparison": None, "good": None, "method": "sum"}
 
 
 def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: Admin) -> None:

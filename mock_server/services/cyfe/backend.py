@@ -298,11 +298,13 @@ class CyfeBackend:
 
 
 def _aggregate(rows: list[dict[str, Any]], metric: str, method: str) -> int | float | None:
-    """None when no row has the metric: "no value" (no total, no comparison), not a sum of 0."""
+    """None when no row has the metric: "no value" (no total, no comparison), not a sum of 0.
+
+    Also None when the sum leaves the range of a double: JSON has no infinity.
+    """
     values = [r[metric] for r in rows if metric in r]
-    if not values:
+    total = add_values(values) if values else math.inf
+    if not math.isfinite(total):
         return None
-    if method == "average":
-        return _tidy(round(add_values(values) / len(values), 6))
-    return add_values(values)
+    return _tidy(round(total / len(values), 6)) if method == "average" else total
 
