@@ -162,3 +162,15 @@ def test_openapi_marks_field_id_required_only_where_it_is() -> None:
                 for path, item in doc["paths"].items()}
     assert required.pop("reports_per_field_selection") == {"field_id", "channel_id", "start_date", "end_date"}
     assert len(required) == 8 and all(names == {"channel_id", "start_date", "end_date"} for names in required.values())
+
+
+def test_mock_server_demo_data_flag_loads_the_demo_dataset() -> None:
+    """``mock-server --demo-data``: the flag reaches the config, and the app starts with the demo dataset."""
+    from mock_server import create_app
+    from mock_server.cli import parse_args
+    from mock_server.config import load_config
+
+    for argv, reports in ((["--demo-data"], len(demo_dataset()["reports"])), ([], 0)):
+        config = load_config(None).with_changes(demo_data=parse_args(argv).demo_data)
+        state = create_app(config).test_client().get("/_admin/state").get_json()["reports"]
+        assert state["reports"] == reports, argv
