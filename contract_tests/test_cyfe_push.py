@@ -70,6 +70,12 @@ def test_replace_is_per_metric_and_stored_with_the_widget(http: httpx.Client, ad
     assert widget(admin)["rows"][0]["Users"] == 5
 
 
+def test_a_date_sent_as_an_integer_is_stored_as_its_string(http: httpx.Client, admin: Admin) -> None:
+    ok(http, {"data": [{"Date": 20130320, "Users": 1}]})  # PHP's json_encode of an int
+    ok(http, {"data": [{"Date": "20130320", "Users": 2}]})
+    assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 3}]
+
+
 def test_rows_sorted_by_date_and_numbers_kept_exact(http: httpx.Client, admin: Admin) -> None:
     ok(http, {"data": [{"Date": "20130405", "A": "1.5"}, {"Date": "20121231", "A": "-2e3"},
                        {"Date": "20130101", "A": 0}]})
@@ -194,6 +200,8 @@ BAD: list[tuple[str, Any, str, str | None, int | None, str | None]] = [
     ("value nan", {"data": [{"Date": "20130320", "Users": "nan"}]}, "data[0].Users: 'nan' is not a number", "data",
      0, "Users"),
     ("no metric", {"data": [{"Date": "20130320"}]}, "data[0]: has no metric", "data", 0, "Date"),
+    ("sum out of range", {"data": [{"Date": "20130320", "Users": 1e308}, {"Date": "20130320", "Users": "1e308"}]},
+     "data[1].Users: adding 1e+308 to 1e+308 is out of range", "data", 1, "Users"),
     ("empty metric name", {"data": [{"Date": "20130320", "": 1}]}, "data[0]: a metric name is empty", "data", 0, ""),
     ("onduplicate value", {"data": [GOOD], "onduplicate": {"Users": "merge"}},
      "onduplicate.Users: 'merge' is not one of 'add', 'replace'", "onduplicate", None, "Users"),
@@ -259,6 +267,17 @@ def test_refused_push_keeps_earlier_state(http: httpx.Client, admin: Admin) -> N
     assert response.status_code == 400
     assert response.json()["row"] == 1
     assert widget(admin) == before
+
+
+def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Client, admin: Admin) -> None:
+    ok(http, {"data": [{"Date": "20130320", "Users": 1e308}]})
+    response = push(http, {"data": [{"Date": "20130321", "Users": 1}, {"Date": "20130320", "Users": 1e308}]})
+    assert response.status_code == 400
+    assert (response.json()["row"], response.json()["field"]) == (1, "Users")
+    assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 1e308}]
+    # Two days of 1e308 in one month: each row is stored, but their sum has no JSON number, so no total.
+    ok(http, {"data": [{"Date": "20130321", "Users": 1e308}]})
+    assert widget(admin)["header"]["Users"] == {"total": None, "comparison": None, "good": None, "method": "sum"}
 
 
 def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: Admin) -> None:
@@ -392,10 +411,17 @@ def test_header_without_a_previous_month_and_across_a_year(http: httpx.Client, a
 
 
 def test_header_metric_missing_from_the_current_month(http: httpx.Client, admin: Admin) -> None:
-    ok(http, {"data": [{"Date": "20130210", "Rate": "50%", "Users": 2}, {"Date": "20130310", "Users": 1}]})
+    ok(http, {"data": [{"Date": "20130210", "Rate": "50%", "Users": 2, "Signups": 4},
+                       {"Date": "20130310", "Users": 1}]})
     header = widget(admin)["header"]
+    # No value in March: no total and no comparison (not a sum of 0 and a fall of 100 %), average or sum.
     assert header["Rate"] == {"total": None, "comparison": None, "good": None, "method": "average"}
+    assert header["Signups"] == {"total": None, "comparison": None, "good": None, "method": "sum"}
     assert header["Users"]["comparison"] == pct(1, 2)
+    # A value of 0 is a value: March 0 against February 4 is a fall of 100 %.
+    ok(http, {"data": [{"Date": "20130311", "Signups": 0}]})
+    assert widget(admin)["header"]["Signups"] == {"total": 0, "comparison": pct(0, 4), "good": False,
+                                                  "method": "sum"}
 
 
 def test_header_non_date_widget_average_and_override(http: httpx.Client, admin: Admin) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from contract_tests.cassettes import CASSETTES, make_vcr
 from contract_tests.conftest import Admin
 from sdk import BadRequest, BatchConfig, NotFound, ValidationError
-from sdk.cyfe import AsyncCyfeClient, CyfeClient, MetricOptions, Row, add_values
+from sdk.cyfe import AsyncCyfeClient, CyfeClient, MetricOptions, Row, add_values, parse_value
 
 READ = "/cyfe/widgets/dev-widget"
 EVERY_OPTION = MetricOptions(onduplicate="replace", color="#52ff7f", type="spline", cumulative=False, average=True,
@@ -200,6 +202,60 @@ async def test_async_batcher_merges_and_totals_are_exact(base_url: str, admin: A
                 await batcher.add(row)
     assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
     assert len(cyfe_requests(admin)) == 1
+
+
+def _pushed_bodies(client: httpx.Client | httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Record the JSON body of every request the client sends (to see what the batcher merged)."""
+    bodies: list[dict[str, Any]] = []
+
+    def hook(request: httpx.Request) -> None:
+        bodies.append(json.loads(request.content))
+
+    async def ahook(request: httpx.Request) -> None:
+        hook(request)
+
+    client.event_hooks["request"].append(ahook if isinstance(client, httpx.AsyncClient) else hook)
+    return bodies
+
+
+def _merged(rows: list[Row]) -> list[dict[str, Any]]:
+    """What one merged push of ``rows`` carries: one row per date, in first-seen order, values of _expected."""
+    want = _expected(rows)
+    order = dict.fromkeys(r["Date"].strftime("%Y%m%d") for r in rows)  # type: ignore[union-attr]
+    return [want[day] for day in order]
+
+
+def test_batcher_pushes_one_merged_row_per_element(base_url: str, admin: Admin) -> None:
+    rows = _rows(1000, seed=4)
+    with httpx.Client() as http_client, CyfeClient(f"{base_url}/cyfe/api/push/dev-widget",
+                                                   http_client=http_client) as client:
+        bodies = _pushed_bodies(http_client)
+        with client.batcher({"Rank": MetricOptions(onduplicate="replace")},
+                            BatchConfig(max_items=400, background=False)) as batcher:
+            for row in rows:
+                batcher.add(row)
+    # Flushes after rows 400 and 800, and the rest at close: each push holds its slice merged per date
+    # (Users and Revenue summed, Rank the slice's last value), never two rows of one date.
+    slices = [rows[:400], rows[400:800], rows[800:]]
+    assert [_as_numbers(b["data"]) for b in bodies] == [_merged(part) for part in slices]
+    assert [b.get("onduplicate") for b in bodies] == [{"Rank": "replace"}] * 3
+
+
+async def test_async_batcher_pushes_one_merged_row_per_element(base_url: str, admin: Admin) -> None:
+    rows = _rows(300, seed=5)
+    async with httpx.AsyncClient() as http_client, AsyncCyfeClient(
+            widget_key="dev-widget", base_url=f"{base_url}/cyfe", http_client=http_client) as client:
+        bodies = _pushed_bodies(http_client)
+        async with client.batcher({"Rank": MetricOptions(onduplicate="replace")},
+                                  BatchConfig(max_items=1000)) as batcher:
+            for row in rows:
+                await batcher.add(row)
+    assert [_as_numbers(b["data"]) for b in bodies] == [_merged(rows)]
+
+
+def _as_numbers(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wire rows with their numeric strings read as numbers (Revenue is sent as text)."""
+    return [{k: v if k == "Date" else parse_value(v)[0] for k, v in row.items()} for row in data]
 
 
 def test_batcher_shared_by_threads_loses_nothing(client: CyfeClient, admin: Admin) -> None:

@@ -80,6 +80,9 @@ BAD_COMMON: list[tuple[dict[str, str | None], int, str, str, list[str]]] = [
     ({"start_date": "1451606400"}, 400, "invalid_parameter", "start_date", ["ISO 8601"]),
     ({"end_date": None}, 400, "missing_parameter", "end_date", ["missing"]),
     ({"end_date": "2016-11-31"}, 400, "invalid_parameter", "end_date", ["ISO 8601"]),
+    # Valid ISO 8601 whose offset puts it outside years 1-9999 in UTC: a 400, never a 500.
+    ({"start_date": "0001-01-01T00:00:00+01:00"}, 400, "invalid_parameter", "start_date", ["out of range"]),
+    ({"end_date": "9999-12-31T23:00:00-05:00"}, 400, "invalid_parameter", "end_date", ["out of range"]),
     ({"start_date": "2016-11-11T00:00:00Z", "end_date": "2016-01-01T00:00:00Z"}, 400, "invalid_parameter",
      "start_date", ["after end_date"]),
     ({"start_date": "2016-01-01T00:00:00.001Z", "end_date": "2016-01-01T00:00:00Z"}, 400, "invalid_parameter",

@@ -121,15 +121,25 @@ def test_parity_of_sync_and_async_methods() -> None:
     assert public == ({n for n in dir(AsyncReportsClient) if not n.startswith("_")} | {"close"}) - {"aclose"}
 
 
-@pytest.mark.parametrize(("start", "end"), [
+DATE_FORMS = [
     (datetime(2016, 1, 1), datetime(2016, 11, 11)),  # naive: UTC
     (utc(2016, 1, 1), utc(2016, 11, 11)),
     (datetime(2016, 1, 1, 1, tzinfo=timezone(timedelta(hours=1))), utc(2016, 11, 11)),  # converted to UTC
     (date(2016, 1, 1), date(2016, 11, 11)),  # midnight UTC
     ("2016-01-01", "2016-11-11T00:00:00"),
-])
+    ("2016-01-01T01:00:00+01:00", date(2016, 11, 11)),  # mixed forms
+]
+
+
+@pytest.mark.parametrize(("start", "end"), DATE_FORMS)
 def test_dates_as_datetime_date_or_string(client: ReportsClient, start: Any, end: Any) -> None:
     assert client.reports_per_user(1, start, end) == EXPECTED["reports_per_user"]
+
+
+@pytest.mark.parametrize(("start", "end"), DATE_FORMS)
+async def test_async_dates_as_datetime_date_or_string(aclient: AsyncReportsClient, start: Any, end: Any) -> None:
+    assert await aclient.reports_per_user(1, start, end) == EXPECTED["reports_per_user"]
+    assert await aclient.reports_over_time(1, start, end) == EXPECTED["reports_over_time"]
 
 
 def test_fields_default_and_subset(client: ReportsClient) -> None:
@@ -137,6 +147,20 @@ def test_fields_default_and_subset(client: ReportsClient) -> None:
     assert client.reports_read(1, START, END, fields=["reports_seen"]) == ReadStats(reports_seen=3)
     assert client.user_awareness(1, START, END, fields=["alerts_opened"]) == [
         UserAwareness(1, "Ann", "Lee", alerts_opened=0), UserAwareness(3, "John", "Doe", alerts_opened=2)]
+
+
+@pytest.mark.parametrize(("start", "end", "field"), [
+    ("not a date", END, "start_date"), (START, 20161111, "end_date"), (END, START, "start_date"),
+    ("0001-01-01T00:00:00+01:00", END, "start_date"),
+])
+async def test_async_client_side_validation_sends_nothing(aclient: AsyncReportsClient, admin: Admin, start: Any,
+                                                          end: Any, field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        await aclient.reports_per_user(1, start, end)
+    assert info.value.field == field
+    with pytest.raises(ValidationError, match="fields"):
+        await aclient.user_awareness(1, START, END, fields=["total_reads"])  # type: ignore[list-item]
+    assert admin.requests("/reports") == []
 
 
 async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
@@ -147,6 +171,7 @@ async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
     (lambda c: c.reports_per_user(1, "not a date", END), "start_date"),
     (lambda c: c.reports_per_user(1, START, 20161111), "end_date"),
     (lambda c: c.reports_per_user(1, END, START), "start_date"),
+    (lambda c: c.reports_per_user(1, "0001-01-01T00:00:00+01:00", END), "start_date"),  # before year 1 in UTC
     (lambda c: c.reports_per_user(0, START, END), "channel_id"),
     (lambda c: c.reports_per_user(True, START, END), "channel_id"),
     (lambda c: c.reports_per_field_selection(-2, 1, START, END), "field_id"),

@@ -69,7 +69,13 @@ def parse_instant(value: DateLike, field: str) -> datetime:
             ) from None
     else:
         raise ValidationError(f"{field}: must be a datetime, a date or an ISO 8601 string", field=field)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise ValidationError(f"{field}: {str(value)[:40]!r} is out of range in UTC (years 1 to 9999)",
+                              field=field) from None
 
 
 def format_instant(value: datetime) -> str:

@@ -151,8 +151,12 @@ def test_unknown_widget_unless_any_widget_is_accepted() -> None:
         strict.push("mine", {"data": [{"Date": "20130301", "A": 1}]})
     assert info.value.status == 404
     lenient = CyfeBackend(MemoryStore(), accept_any_widget=True)
+    with pytest.raises(ServiceError):  # a refused first push does not create the widget either
+        lenient.push("mine", {"data": [{"Date": "20130231", "A": 1}]})
+    assert lenient.widgets() == []
     lenient.push("mine", {"data": [{"Date": "20130301", "A": 1}]})
     assert lenient.read_back("mine")["rows"] == [{"Date": "20130301", "A": 1}]
+    assert [w["key"] for w in lenient.widgets()] == ["mine"]
 
 
 def test_service_reads_its_settings() -> None:
@@ -183,3 +187,21 @@ def test_http_layer_errors_in_cyfe_style_and_strict_responses() -> None:
         assert response.status_code in (404, 405)
         assert secret not in response.get_data(as_text=True)
         assert schemas.validate("cyfe/push#/$defs/error", response.get_json()) == []
+
+
+@pytest.mark.parametrize(("instance", "where"), [
+    ({"data": [{"Date": "20130320", "Users": 1}], "color": {"Users": "x"}}, ("color", None, "Users")),
+    ({"data": [{"Date": "20130320", "Users": 1}, {"Date": "2013", "Users": 1}]}, ("data", 1, "Date")),
+    ({"data": []}, ("data", None, None)),
+    ([], (None, None, None)),
+])
+def test_request_schema_errors_say_where(instance: Any, where: tuple[Any, Any, Any]) -> None:
+    """Errors only the request schema catches still carry parameter, row and field, read from the JSON path."""
+    from mock_server.http import check
+    from mock_server.services.cyfe.backend import _located
+
+    with pytest.raises(ServiceError) as info:
+        check("cyfe/push#/$defs/body", instance)
+    body = _located(info.value).body
+    assert (body["parameter"], body["row"], body["field"]) == where
+    assert body["message"] == info.value.message

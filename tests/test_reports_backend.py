@@ -114,7 +114,8 @@ def test_parse_instant(value: str | datetime, expected: datetime) -> None:
     assert parse_instant(value, "start_date") == expected
 
 
-@pytest.mark.parametrize("value", ["", "tomorrow", "2016-02-30", 12])
+@pytest.mark.parametrize("value", ["", "tomorrow", "2016-02-30", 12, "0001-01-01T00:00:00+01:00",
+                                   datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5)))])
 def test_parse_instant_refuses(value: object) -> None:
     with pytest.raises(ValidationError) as info:
         parse_instant(value, "end_date")  # type: ignore[arg-type]
@@ -150,3 +151,26 @@ def test_client_refuses_an_unknown_width() -> None:
 def test_client_needs_a_token() -> None:
     with pytest.raises(ValidationError, match="token"):
         ReportsClient("", base_url="https://reports.test")
+
+
+def test_openapi_marks_field_id_required_only_where_it_is() -> None:
+    from mock_server import create_app
+    from mock_server.openapi import build
+
+    doc = build(create_app(), "reports")
+    required = {path.rsplit("/", 1)[-1]: {p["name"] for p in item["get"]["parameters"] if p["required"]}
+                for path, item in doc["paths"].items()}
+    assert required.pop("reports_per_field_selection") == {"field_id", "channel_id", "start_date", "end_date"}
+    assert len(required) == 8 and all(names == {"channel_id", "start_date", "end_date"} for names in required.values())
+
+
+def test_mock_server_demo_data_flag_loads_the_demo_dataset() -> None:
+    """``mock-server --demo-data``: the flag reaches the config, and the app starts with the demo dataset."""
+    from mock_server import create_app
+    from mock_server.cli import parse_args
+    from mock_server.config import load_config
+
+    for argv, reports in ((["--demo-data"], len(demo_dataset()["reports"])), ([], 0)):
+        config = load_config(None).with_changes(demo_data=parse_args(argv).demo_data)
+        state = create_app(config).test_client().get("/_admin/state").get_json()["reports"]
+        assert state["reports"] == reports, argv

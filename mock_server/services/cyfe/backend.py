@@ -8,11 +8,13 @@ with the widget, per metric; a later push changes only the options it names.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sdk.cyfe import DATE_LABEL, OPTION_NAMES, add_values, check_option, parse_date, parse_value
+from sdk.cyfe import DATE_LABEL, OPTION_NAMES, _tidy, add_values, check_option, parse_date, parse_value
 
 from ...errors import ServiceError
 from ...store import MemoryStore, Store
@@ -36,8 +38,21 @@ def fail(status: int, message: str, *, parameter: str | None = None, row: int | 
     return ServiceError(status, message, body=body)
 
 
-def _tidy(number: float) -> int | float:
-    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+_PATH = re.compile(r"^(?P<parameter>[^.\[]+)(?:\[(?P<row>\d+)\])?(?:\.(?P<field>.+))?$")
+
+
+def _located(error: ServiceError) -> ServiceError:
+    """A request-schema error in the Cyfe shape, with parameter, row and field read from its JSON path."""
+    match = _PATH.match(error.errors[0].path) if error.errors else None
+    if match is None or match["parameter"] == "$":
+        return fail(error.status, error.message)
+    row = match["row"]
+    return fail(error.status, error.message, parameter=match["parameter"], row=None if row is None else int(row),
+                field=match["field"])
+
+
+def _empty(key: str, name: str | None = None) -> dict[str, Any]:
+    return {"name": name or key, "label": None, "metrics": [], "percent_metrics": [], "options": {}}
 
 
 def _month(day: date, back: int = 0) -> tuple[int, int]:
@@ -56,8 +71,7 @@ class CyfeBackend:
 
     def create(self, key: str, name: str | None = None) -> dict[str, Any]:
         """An empty widget (an existing one with this key is emptied)."""
-        widget: dict[str, Any] = {"name": name or key, "label": None, "metrics": [], "percent_metrics": [],
-                                  "options": {}}
+        widget = _empty(key, name)
         self.store.clear(rows_ns(key))
         self.store.put(WIDGETS, key, widget)
         return widget
@@ -89,7 +103,8 @@ class CyfeBackend:
             if not self.accept_any_widget:
                 # Never echo the key: it is the widget's only credential.
                 raise fail(404, "widget_key: no widget has this key", parameter="widget_key")
-            widget = self.create(key)
+            # Not stored yet: the push that asked for it stores it, and a refused push leaves nothing.
+            widget = _empty(key)
         return widget
 
     def rows(self, key: str, widget: dict[str, Any]) -> list[dict[str, Any]]:
@@ -120,7 +135,10 @@ class CyfeBackend:
             metrics = list(dict.fromkeys(m for _, _, values in rows for m in values))
             options = self._check_options(widget, body, set(metrics))
             if check is not None:
-                check(body)
+                try:
+                    check(body)
+                except ServiceError as exc:
+                    raise _located(exc) from None
             self._record(key, widget, rows, metrics, options)
             return len(rows)
 
@@ -204,13 +222,17 @@ class CyfeBackend:
         ns = rows_ns(key)
         pending: dict[str, dict[str, Any]] = {}
         percent = set(widget["percent_metrics"])
-        for label, element, values in rows:
+        for i, (label, element, values) in enumerate(rows):
             stored = pending.get(element) or self.store.get(ns, element) or {label: element}
             for metric, (number, is_percent) in values.items():
                 if is_percent or metric.endswith("%"):
                     percent.add(metric)
                 if metric in stored and metric not in replace:
-                    stored[metric] = add_values((stored[metric], number))
+                    total = add_values((stored[metric], number))
+                    if not math.isfinite(total):  # still nothing written: the push is refused whole
+                        raise fail(400, f"data[{i}].{metric}: adding {number!r} to {stored[metric]!r} is out of "
+                                        f"range", parameter="data", row=i, field=metric)
+                    stored[metric] = total
                 else:
                     stored[metric] = number
             pending[element] = stored
@@ -276,8 +298,13 @@ class CyfeBackend:
 
 
 def _aggregate(rows: list[dict[str, Any]], metric: str, method: str) -> int | float | None:
+    """None when no row has the metric: "no value" (no total, no comparison), not a sum of 0.
+
+    Also None when the sum leaves the range of a double: JSON has no infinity.
+    """
     values = [r[metric] for r in rows if metric in r]
-    if method == "average":
-        return _tidy(round(add_values(values) / len(values), 6)) if values else None
-    return add_values(values)
+    total = add_values(values) if values else math.inf
+    if not math.isfinite(total):
+        return None
+    return _tidy(round(total / len(values), 6)) if method == "average" else total
 

@@ -49,8 +49,9 @@ class ReportsService(Service):
 
         def endpoint_view(name: str) -> Callable[[], Response]:
             method, schema = ENDPOINTS[name]
+            query = "field_selection_query" if name == "reports_per_field_selection" else "query"
 
-            @operation(f"Analytics API v4: {name}", query="reports/analytics#/$defs/query",
+            @operation(f"Analytics API v4: {name}", query=f"reports/analytics#/$defs/{query}",
                        responses={200: f"reports/analytics#/$defs/{schema}", 400: "reports/analytics#/$defs/error",
                                   401: "reports/analytics#/$defs/error", 404: "reports/analytics#/$defs/error"})
             def view() -> Response:
