@@ -109,6 +109,12 @@ def test_single_period_parameter(http: httpx.Client) -> None:
     board = _dashboard(http, period="7days")
     assert list(board) == ["7days"]
     assert board["7days"]["dashboard"]["total_sessions"]["total"] == 3
+    # an array period is keyed by JavaScript's String(array)
+    span = f"[{NOW - DAY},{NOW}]"
+    board = _dashboard(http, period=span)
+    assert list(board) == [f"{NOW - DAY},{NOW}"]
+    assert board[f"{NOW - DAY},{NOW}"]["dashboard"]["total_sessions"]["total"] == 3
+    assert board[f"{NOW - DAY},{NOW}"]["period"] == "14 Mar - 15 Mar"
 
 
 def test_countries(http: httpx.Client) -> None:

@@ -58,6 +58,7 @@ def _check_replay(sessions: TimeData, users: TimeData, purchase: TimeData, by_pl
     assert purchase.meta == {"segments": ["plan"], "plan": ["pro", "basic"]}
     assert by_plan.day("c", TODAY, value="pro") == 2 and by_plan.day("c", TODAY, value="basic") == 1
     assert purchase.total("c", [TODAY, date(2024, 3, 14)]) == 3
+    assert sessions.total_between("d", date(2024, 2, 15), TODAY) == 105  # the 30 days up to today
 
 
 def test_device_session_replay(client: CountlyClient, admin: Admin) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import time
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from sdk import BadRequest, RetryPolicy, ServerError, Unauthorized
+from sdk import BadRequest, RetryPolicy, ServerError, TransportError, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData
 
@@ -121,6 +122,10 @@ def test_time_data_model() -> None:
     assert data.get("u", 2024, week=11) == 4
     assert data.day("t", date(2024, 3, 15), value="Android") == 2
     assert data.total("t", [date(2024, 3, 15), date(2024, 3, 16), date(2024, 3, 17)]) == 5
+    assert data.total_between("t", date(2024, 3, 16), date(2024, 3, 20)) == 3
+    assert data.total_between("t", date(2024, 3, 1), date(2024, 3, 31), value="Android") == 2
+    with pytest.raises(ValidationError, match="unique users"):
+        data.total("u", [date(2024, 3, 15)])
     assert data.get("t", 2024) == 5 and data.get("t", 2023) == 0
     assert data.meta == {"os": ["Android"]} and not data.empty and TimeData({}).empty
 
@@ -159,3 +164,40 @@ def test_bulk_entries_get_their_own_timestamps() -> None:
     entries = json.loads(_form(route.calls.last.request)["requests"])
     assert entries[0]["timestamp"] < entries[1]["timestamp"]  # not a duplicate of each other on the server
     assert entries[2]["timestamp"] == 1710000000  # a caller's timestamp is kept
+
+
+@respx.mock
+def test_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.ConnectError("down")] * 3 + [
+        httpx.Response(200, json={"result": "Success"}), httpx.Response(200, json={"result": "Success"})])
+    with _client() as c:
+        session = c.session()
+        session._mark = time.monotonic() - 2.5  # two whole seconds to report, as if the session began then
+        with pytest.raises(TransportError):
+            session.extend()  # never reached the server: its seconds stay with the session
+        session.extend()
+        assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"
+        # a heartbeat that may have been applied (read timeout after sending) is not counted again
+        route.side_effect = [httpx.ReadTimeout("slow")] * 3
+        session._mark -= 3
+        with pytest.raises(TransportError):
+            session.extend()
+        route.side_effect = None
+        route.return_value = httpx.Response(200, json={"result": "Success"})
+        session._mark -= 1
+        session.extend()
+        assert route.call_count == 8 and _form(route.calls.last.request)["session_duration"] == "1"
+
+
+@respx.mock
+async def test_async_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.Response(503, json={"result": "busy"})] * 3 + [
+        httpx.Response(200, json={"result": "Success"})])
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        session = c.session()
+        session._mark = time.monotonic() - 2.5
+        with pytest.raises(ServerError):
+            await session.extend()
+        await session.extend()
+    assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"

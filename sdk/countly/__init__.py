@@ -25,7 +25,7 @@ import httpx
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
-from .._errors import ValidationError
+from .._errors import APIError, TransportError, ValidationError
 from .models import (
     Bar,
     CountryRow,
@@ -76,6 +76,13 @@ def _stamp(event: Event) -> Event:
     if event.timestamp is not None:
         return event
     return Event(event.key, event.count, event.sum, event.dur, event.segmentation, _now_ms(), event.device_id)
+
+
+def _not_applied(exc: BaseException) -> bool:
+    """True when a failed write certainly did not reach Countly's counters (not sent, or refused)."""
+    if isinstance(exc, TransportError):
+        return not exc.sent
+    return isinstance(exc, APIError) and (exc.status < 500 or exc.status == 503)
 
 
 _last_ms = 0
@@ -236,15 +243,27 @@ class CountlySession:
             self._carry -= whole
             return whole
 
+    def _give_back(self, seconds: int) -> None:
+        with self._lock:
+            self._carry += seconds
+
     def extend(self) -> None:
+        """Report the whole seconds since the last report. Seconds of a heartbeat that certainly was not
+        applied are carried to the next one; one that may have been applied is not resent (it would
+        count twice)."""
         seconds = self._take()
         if seconds:
-            self._client.session_duration(seconds)
+            try:
+                self._client.session_duration(seconds)
+            except Exception as exc:
+                if _not_applied(exc):
+                    self._give_back(seconds)
+                raise
 
     def _run(self) -> None:
         assert self._heartbeat is not None
         while not self._stop.wait(self._heartbeat):
-            with contextlib.suppress(Exception):  # a lost heartbeat is reported by the next one
+            with contextlib.suppress(Exception):  # its seconds go with the next heartbeat or the end
                 self.extend()
 
     def __enter__(self) -> CountlySession:
@@ -383,9 +402,15 @@ class AsyncCountlySession:
         return whole
 
     async def extend(self) -> None:
+        """As ``CountlySession.extend``."""
         seconds = self._take()
         if seconds:
-            await self._client.session_duration(seconds)
+            try:
+                await self._client.session_duration(seconds)
+            except Exception as exc:
+                if _not_applied(exc):
+                    self._carry += seconds
+                raise
 
     async def _run(self) -> None:
         assert self._heartbeat is not None
