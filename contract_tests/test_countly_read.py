@@ -33,6 +33,7 @@ def _get(http: httpx.Client, path: str = "/countly/o", headers: dict[str, str] |
 
 @pytest.mark.parametrize(("params", "status", "result"), [
     ({}, 400, 'Missing parameter "app_id"'),
+    ({"app_id": "", "method": "users", "api_key": API_KEY}, 400, 'Missing parameter "app_id"'),
     ({"api_key": API_KEY, "method": "users"}, 400, 'Missing parameter "app_id"'),
     ({"app_id": "short", "method": "users", "api_key": API_KEY}, 400, 'Invalid parameter "app_id"'),
     ({"app_id": APP_ID, "method": "nope"}, 400, "Invalid method"),  # before auth

@@ -475,3 +475,30 @@ def test_bulk_retry_with_the_same_timestamps_is_not_counted_twice(http: httpx.Cl
         assert (response.status_code, response.json()) == (200, OK)
     assert day(read(http, "users"))["t"] == 1
     assert day(read(http, "events", event="k"))["c"] == 2
+
+
+def test_begin_dated_in_the_past(http: httpx.Client) -> None:
+    write(http, device_id="d1", begin_session=1)
+    write(http, device_id="d1", begin_session=1, timestamp=NOW - 2 * DAY)  # an older session sent late
+    users = read(http, "users")
+    # counted but not unique; the open session it closes gets its duration range (0-10 s) on that day too
+    assert day(users, d=13) == {"t": 1, "e": 1, "10": {"t": 1, "e": 1}, "Unknown": {"t": 1}, "ds": {"0": 1}}
+    user = read(http, "total_users", metric="users", period="hour")
+    assert user == [{"_id": "users", "u": 1}]  # ls stays on today: usage.js only moves it forwards
+    # the cooldown compares timestamp - lest < 15 s, so a begin dated before the last end extends the session
+    write(http, device_id="d2", begin_session=1)
+    write(http, device_id="d2", end_session=1)
+    write(http, device_id="d2", begin_session=1, timestamp=NOW - 100)
+    assert day(read(http, "users"))["t"] == 2
+
+
+@pytest.mark.parametrize("path", ["/countly/i/bulk", "/countly/i/apps/reset", "/countly/o",
+                                  "/countly/o/analytics/dashboard"])
+def test_app_id_and_user_id_length_checked_on_every_path(http: httpx.Client, path: str) -> None:
+    # Countly checks app_id and user_id before routing, whatever the path
+    entries = json.dumps([{"device_id": "d", "begin_session": 1}])
+    for name in ("app_id", "user_id"):
+        response = http.get(path, params={"app_key": APP_KEY, "api_key": "dev-api-key", "requests": entries,
+                                          "args": json.dumps({"app_id": APP_ID}), name: "x"})
+        assert (response.status_code, response.json()) == (400, {"result": f'Invalid parameter "{name}"'})
+    assert read(http, "users") == {}

@@ -111,6 +111,7 @@ class CountlyBackend:
         return result
 
     def bulk(self, p: dict[str, Any], *, ip: str | None) -> dict[str, str]:
+        self.precheck(p)
         raw = p.get("requests")
         entries = parse_json_param(raw) if raw not in (None, "") else None
         if entries is None:
@@ -143,7 +144,7 @@ class CountlyBackend:
     def precheck(p: dict[str, Any]) -> None:
         """Countly's global checks before routing: ``app_id`` and ``user_id`` must be 24 characters."""
         for name in ("app_id", "user_id"):
-            if name in p and len(str(p[name])) != 24:
+            if p.get(name) not in (None, "") and len(str(p[name])) != 24:  # Countly: a truthy value only
                 raise fail(400, f'Invalid parameter "{name}"')
 
     def _app_by_key(self, app_key: Any) -> dict[str, Any]:
@@ -197,9 +198,9 @@ class CountlyBackend:
 
     # -- read API -------------------------------------------------------------------------------
     def read(self, p: dict[str, Any], header_token: str | None) -> Any:
+        self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        self.precheck(p)
         method = p.get("method")
         if method not in READ_METHODS:
             raise fail(400, "Invalid method")
@@ -274,9 +275,9 @@ class CountlyBackend:
 
     # -- analytics ------------------------------------------------------------------------------
     def analytics(self, path: str, p: dict[str, Any], header_token: str | None) -> Any:
+        self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        self.precheck(p)
         app = self.validate_read(p, header_token)
         if path not in ("dashboard", "countries"):
             raise fail(400, "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, "
@@ -297,6 +298,7 @@ class CountlyBackend:
     # -- management -----------------------------------------------------------------------------
     def reset_app(self, p: dict[str, Any], header_token: str | None) -> dict[str, str]:
         """``/i/apps/reset``: wipe an app's aggregated data, app users and event list."""
+        self.precheck(p)
         member = self.member(p, header_token)
         raw = p.get("args")
         args = parse_json_param(raw) if raw not in (None, "") else None

@@ -209,7 +209,8 @@ class WriteRules:
         counted = False
         if begin:
             lest = user.get("lest")
-            cooling = (lest is not None and 0 <= t - lest < self.limits.session_cooldown
+            # usage.js: ``timestamp - lest < cooldown``, so a begin dated before the last end extends too
+            cooling = (lest is not None and t - lest < self.limits.session_cooldown
                        and not truthy(p.get("ignore_cooldown")))
             if p.get("city") not in (None, ""):
                 user["cty"] = str(p["city"])
@@ -394,10 +395,12 @@ class WriteRules:
                 if "day" in levels:
                     add_to(cmonth, (day, city, "u"), 1)
                 self._uniques(czero, m, levels, (city, "u"))
-        self._move_last_session(work, app, user, m, country)
+        # usage.js moves ``ls`` only forwards: a begin dated in the past leaves the last session where it is
+        last = m if user.get("ls") is None or m.ts > user["ls"] else moment(user["ls"], zone(app.get("timezone")))
+        self._move_last_session(work, app, user, last, country)
         if new:
             user["fs"] = m.ts
-        user["ls"] = m.ts
+        user["ls"] = last.ts
         user["cc"] = country
         user["sc"] = user.get("sc", 0) + 1
         user["lsid"] = hashlib.sha1(f"{user.get('did')}{m.ts}".encode()).hexdigest()[:24]
