@@ -201,3 +201,69 @@ async def test_async_heartbeat_seconds_not_applied_go_with_the_next_one() -> Non
             await session.extend()
         await session.extend()
     assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"
+
+
+@respx.mock
+def test_writes_go_one_at_a_time() -> None:
+    """A write and its retries finish before the next write of the client starts (the heartbeat thread, the
+    batcher and the caller all write), so the server's duplicate check always sees a retry next to itself."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    seen: list[httpx.Request] = []
+
+    def held(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if not started.is_set():
+            started.set()
+            release.wait(5)
+            raise httpx.ReadTimeout("slow", request=request)  # applied, maybe: the retry repeats the bytes
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    with _client() as c:
+        first = threading.Thread(target=c.session_duration, args=(5,))
+        first.start()
+        assert started.wait(5)
+        second = threading.Thread(target=c.end_session)
+        second.start()
+        second.join(0.2)
+        assert second.is_alive() and len(seen) == 1  # the end waits for the heartbeat and its retry
+        release.set()
+        first.join(5)
+        second.join(5)
+    forms = [_form(call.request) for call in route.calls]
+    assert [("end_session" in f, f["timestamp"]) for f in forms] == [
+        (False, forms[0]["timestamp"]), (False, forms[0]["timestamp"]), (True, forms[2]["timestamp"])]
+
+
+@respx.mock
+async def test_async_writes_go_one_at_a_time() -> None:
+    import asyncio
+
+    started, release = asyncio.Event(), asyncio.Event()
+
+    seen: list[httpx.Request] = []
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if not started.is_set():
+            started.set()
+            await release.wait()
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        first = asyncio.create_task(c.session_duration(5))
+        await started.wait()
+        second = asyncio.create_task(c.end_session())
+        await asyncio.sleep(0.05)
+        assert not second.done() and len(seen) == 1
+        release.set()
+        await asyncio.gather(first, second)
+    forms = [_form(call.request) for call in route.calls]
+    assert ["end_session" in f for f in forms] == [False, False, True]
+    assert forms[0]["timestamp"] == forms[1]["timestamp"]

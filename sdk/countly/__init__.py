@@ -267,7 +267,7 @@ class CountlySession:
                 self.extend()
 
     def __enter__(self) -> CountlySession:
-        self._client.send(self._begin)
+        self._client._send_write(self._begin)
         self._mark = time.monotonic()
         if self._heartbeat:
             self._thread = threading.Thread(target=self._run, name="countly-heartbeat", daemon=True)
@@ -290,21 +290,29 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
                  batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
         self._init(app_key, device_id, api_key, app_id, salt, kwargs)
         super().__init__(base_url=base_url, **kwargs)
+        self._write_lock = threading.Lock()
         self.events_batcher: Batcher[Event] = Batcher(self.send_events, config=batch or BatchConfig(max_items=100),
                                                       validate=_stamp, on_error=on_error)
 
     # writes
+    def _send_write(self, request: Request) -> httpx.Response:
+        """Send a write, one at a time. Countly compares a request only with the device's previous one,
+        so a retry is recognised as a duplicate only if no other write of the device came in between
+        (the heartbeat thread and the batcher write too)."""
+        with self._write_lock:
+            return self.send(request)
+
     def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *, ip_address: str | None = None,
                       country_code: str | None = None, city: str | None = None,
                       location: str | None = None) -> None:
-        self.send(self._begin(metrics, ip_address, country_code, city, location))
+        self._send_write(self._begin(metrics, ip_address, country_code, city, location))
 
     def session_duration(self, seconds: int) -> None:
         """Extend the session by ``seconds`` (the heartbeat)."""
-        self.send(self._duration(seconds))
+        self._send_write(self._duration(seconds))
 
     def end_session(self, duration: int | None = None) -> None:
-        self.send(self._end(duration))
+        self._send_write(self._end(duration))
 
     def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
                 ip_address: str | None = None, country_code: str | None = None) -> CountlySession:
@@ -316,11 +324,11 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
 
     def send_events(self, events: Sequence[Event]) -> None:
         """Send events now, in one request."""
-        self.send(self._events(events))
+        self._send_write(self._events(events))
 
     def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
         """``/i/bulk``: several write requests (dicts of ``/i`` parameters) in one."""
-        self.send(self._bulk(requests))
+        self._send_write(self._bulk(requests))
 
     def flush(self) -> None:
         self.events_batcher.flush()
@@ -420,7 +428,7 @@ class AsyncCountlySession:
                 await self.extend()
 
     async def __aenter__(self) -> AsyncCountlySession:
-        await self._client.send(self._begin)
+        await self._client._send_write(self._begin)
         self._mark = time.monotonic()
         if self._heartbeat:
             self._task = asyncio.get_running_loop().create_task(self._run())
@@ -441,19 +449,25 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
                  batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
         self._init(app_key, device_id, api_key, app_id, salt, kwargs)
         super().__init__(base_url=base_url, **kwargs)
+        self._write_lock = asyncio.Lock()
         self.events_batcher: AsyncBatcher[Event] = AsyncBatcher(
             self.send_events, config=batch or BatchConfig(max_items=100), validate=_stamp, on_error=on_error)
+
+    async def _send_write(self, request: Request) -> httpx.Response:
+        """As ``CountlyClient.write``: one write at a time, so retries stay next to themselves."""
+        async with self._write_lock:
+            return await self.send(request)
 
     async def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *,
                             ip_address: str | None = None, country_code: str | None = None,
                             city: str | None = None, location: str | None = None) -> None:
-        await self.send(self._begin(metrics, ip_address, country_code, city, location))
+        await self._send_write(self._begin(metrics, ip_address, country_code, city, location))
 
     async def session_duration(self, seconds: int) -> None:
-        await self.send(self._duration(seconds))
+        await self._send_write(self._duration(seconds))
 
     async def end_session(self, duration: int | None = None) -> None:
-        await self.send(self._end(duration))
+        await self._send_write(self._end(duration))
 
     def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
                 ip_address: str | None = None, country_code: str | None = None) -> AsyncCountlySession:
@@ -463,10 +477,10 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
         return await self.events_batcher.add(event)
 
     async def send_events(self, events: Sequence[Event]) -> None:
-        await self.send(self._events(events))
+        await self._send_write(self._events(events))
 
     async def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
-        await self.send(self._bulk(requests))
+        await self._send_write(self._bulk(requests))
 
     async def flush(self) -> None:
         await self.events_batcher.flush()
