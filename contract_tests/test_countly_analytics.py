@@ -157,3 +157,23 @@ async def test_dashboard_async(ahttp: httpx.AsyncClient) -> None:
     await ahttp.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a", "begin_session": 1})
     response = await ahttp.get("/countly/o/analytics/dashboard", params={"api_key": API_KEY, "app_id": APP_ID})
     assert response.json()["today"]["dashboard"]["total_sessions"]["total"] == 1
+
+
+def test_app_timezone_decides_today_and_the_buckets(http: httpx.Client, admin: Admin) -> None:
+    app_id = "a" * 24
+    admin.seed({"countly": {"apps": [{"app_id": app_id, "app_key": "la-key", "timezone": "America/Los_Angeles"}]}})
+    freeze(admin, NOW - 6 * 3600)  # 04:30 UTC on 15 March is 21:30 on 14 March in Los Angeles (PDT)
+    http.get("/countly/i", params={"app_key": "la-key", "device_id": "d", "begin_session": 1, "country_code": "US"})
+    params = {"api_key": API_KEY, "app_id": app_id}
+    users = http.get("/countly/o", params={**params, "method": "users"}).json()
+    assert users["2024"]["3"]["14"]["21"]["t"] == 1 and "15" not in users["2024"]["3"]
+    board = http.get("/countly/o/analytics/dashboard", params=params).json()
+    assert board["today"]["dashboard"]["total_sessions"]["total"] == 1
+    assert board["today"]["top"]["users"] == [{"name": "21:00", "value": 1, "percent": 100}]
+    assert board["7days"]["period"] == "8 Mar - 14 Mar"
+    assert board["7days"]["top"]["users"] == [{"name": "14 Mar", "value": 1, "percent": 100}]
+    rows = http.get("/countly/o/analytics/countries", params=params).json()
+    assert rows["today"] == [{"country": "United States", "code": "us", "t": 1, "u": 1, "n": 1}]
+    freeze(admin, NOW)  # 03:30 on 15 March in Los Angeles: a new day there
+    board = http.get("/countly/o/analytics/dashboard", params=params).json()
+    assert board["today"]["dashboard"]["total_sessions"] == {"total": 0, "change": "\u221e", "trend": "d"}

@@ -264,3 +264,16 @@ def test_cassette(base_url: str, admin: Admin, monkeypatch: pytest.MonkeyPatch) 
     for secret in (APP_KEY, API_KEY):
         assert secret not in text
     assert json.dumps("buy")[1:-1] in text
+
+
+async def test_async_batch_of_several_devices_and_bulk(aclient: AsyncCountlyClient, admin: Admin) -> None:
+    await aclient.record_event(Event("a", device_id="dev-a"))
+    await aclient.record_event(Event("a", 2))
+    await aclient.flush()
+    assert [r["path"] for r in admin.requests("/countly/i")] == ["/countly/i/bulk"]
+    await aclient.bulk([{"device_id": "x", "begin_session": 1}, {"device_id": "y", "begin_session": 1}])
+    assert (await aclient.sessions()).day("t", TODAY) == 2
+    assert (await aclient.events("a")).day("c", TODAY) == 3
+    with pytest.raises(ValidationError, match=r"requests\[1\].device_id"):
+        await aclient.bulk([{"device_id": "z"}, {"begin_session": 1}])
+    assert (await aclient.sessions()).day("t", TODAY) == 2  # nothing sent
