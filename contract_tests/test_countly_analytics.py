@@ -147,6 +147,10 @@ def test_countries_top_ten_by_users_then_sorted_by_new(http: httpx.Client) -> No
     ("nope", {"app_id": APP_ID, "api_key": API_KEY}, 400,
      "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, "
      "/durations, /events"),
+    ("nope", {"app_id": APP_ID}, 400,  # before auth, as in the /o/analytics switch
+     "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, "
+     "/durations, /events"),
+    ("nope", {}, 400, 'Missing parameter "app_id"'),
 ])
 def test_analytics_errors(http: httpx.Client, path: str, params: dict[str, str], status: int, result: str) -> None:
     response = http.get(f"/countly/o/analytics/{path}", params=params)

@@ -278,10 +278,10 @@ class CountlyBackend:
         self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        app = self.validate_read(p, header_token)
-        if path not in ("dashboard", "countries"):
+        if path not in ("dashboard", "countries"):  # the switch's default branch: no auth before it
             raise fail(400, "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, "
                             "/loyalty, /frequency, /durations, /events")
+        app = self.validate_read(p, header_token)
         now = self.now()
         tz = zone(app.get("timezone"))
         now_dt = datetime.fromtimestamp(now, tz)
