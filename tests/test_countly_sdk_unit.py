@@ -267,3 +267,32 @@ async def test_async_writes_go_one_at_a_time() -> None:
     forms = [_form(call.request) for call in route.calls]
     assert ["end_session" in f for f in forms] == [False, False, True]
     assert forms[0]["timestamp"] == forms[1]["timestamp"]
+
+
+@respx.mock
+async def test_async_session_exit_lets_a_heartbeat_in_flight_finish() -> None:
+    import asyncio
+
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        form = _form(request)
+        if "session_duration" in form and "end_session" not in form:
+            started.set()
+            await release.wait()
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        session = c.session(heartbeat=0.01)
+        await session.__aenter__()
+        session._mark -= 3  # three whole seconds for the first heartbeat to report
+        await started.wait()
+        leaving = asyncio.create_task(session.__aexit__(None, None, None))
+        await asyncio.sleep(0.05)
+        release.set()
+        await leaving
+    forms = [_form(call.request) for call in route.calls]
+    reported = sum(int(f.get("session_duration", 0)) for f in forms)
+    assert reported == 3 and "end_session" in forms[-1]  # the heartbeat's 3 s arrived; nothing lost

@@ -398,6 +398,7 @@ class AsyncCountlySession:
         self._heartbeat = heartbeat
         self._begin = begin
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._mark = 0.0
         self._carry = 0.0
 
@@ -423,8 +424,10 @@ class AsyncCountlySession:
     async def _run(self) -> None:
         assert self._heartbeat is not None
         while True:
-            await asyncio.sleep(self._heartbeat)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._heartbeat)
+                return
+            with contextlib.suppress(Exception):  # its seconds go with the next heartbeat or the end
                 await self.extend()
 
     async def __aenter__(self) -> AsyncCountlySession:
@@ -436,9 +439,10 @@ class AsyncCountlySession:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Stopped, not cancelled: a heartbeat in flight finishes, so its seconds are neither lost nor
+            # sent twice (as the sync session joins its thread).
+            self._stop.set()
+            await self._task
         await self._client.flush()
         await self._client.end_session(self._take())
 
