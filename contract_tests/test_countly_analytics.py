@@ -109,6 +109,12 @@ def test_single_period_parameter(http: httpx.Client) -> None:
     board = _dashboard(http, period="7days")
     assert list(board) == ["7days"]
     assert board["7days"]["dashboard"]["total_sessions"]["total"] == 3
+    # an array period is keyed by JavaScript's String(array)
+    span = f"[{NOW - DAY},{NOW}]"
+    board = _dashboard(http, period=span)
+    assert list(board) == [f"{NOW - DAY},{NOW}"]
+    assert board[f"{NOW - DAY},{NOW}"]["dashboard"]["total_sessions"]["total"] == 3
+    assert board[f"{NOW - DAY},{NOW}"]["period"] == "14 Mar - 15 Mar"
 
 
 def test_countries(http: httpx.Client) -> None:
@@ -141,6 +147,10 @@ def test_countries_top_ten_by_users_then_sorted_by_new(http: httpx.Client) -> No
     ("nope", {"app_id": APP_ID, "api_key": API_KEY}, 400,
      "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, "
      "/durations, /events"),
+    ("nope", {"app_id": APP_ID}, 400,  # before auth, as in the /o/analytics switch
+     "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, "
+     "/durations, /events"),
+    ("nope", {}, 400, 'Missing parameter "app_id"'),
 ])
 def test_analytics_errors(http: httpx.Client, path: str, params: dict[str, str], status: int, result: str) -> None:
     response = http.get(f"/countly/o/analytics/{path}", params=params)
@@ -151,3 +161,23 @@ async def test_dashboard_async(ahttp: httpx.AsyncClient) -> None:
     await ahttp.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a", "begin_session": 1})
     response = await ahttp.get("/countly/o/analytics/dashboard", params={"api_key": API_KEY, "app_id": APP_ID})
     assert response.json()["today"]["dashboard"]["total_sessions"]["total"] == 1
+
+
+def test_app_timezone_decides_today_and_the_buckets(http: httpx.Client, admin: Admin) -> None:
+    app_id = "a" * 24
+    admin.seed({"countly": {"apps": [{"app_id": app_id, "app_key": "la-key", "timezone": "America/Los_Angeles"}]}})
+    freeze(admin, NOW - 6 * 3600)  # 04:30 UTC on 15 March is 21:30 on 14 March in Los Angeles (PDT)
+    http.get("/countly/i", params={"app_key": "la-key", "device_id": "d", "begin_session": 1, "country_code": "US"})
+    params = {"api_key": API_KEY, "app_id": app_id}
+    users = http.get("/countly/o", params={**params, "method": "users"}).json()
+    assert users["2024"]["3"]["14"]["21"]["t"] == 1 and "15" not in users["2024"]["3"]
+    board = http.get("/countly/o/analytics/dashboard", params=params).json()
+    assert board["today"]["dashboard"]["total_sessions"]["total"] == 1
+    assert board["today"]["top"]["users"] == [{"name": "21:00", "value": 1, "percent": 100}]
+    assert board["7days"]["period"] == "8 Mar - 14 Mar"
+    assert board["7days"]["top"]["users"] == [{"name": "14 Mar", "value": 1, "percent": 100}]
+    rows = http.get("/countly/o/analytics/countries", params=params).json()
+    assert rows["today"] == [{"country": "United States", "code": "us", "t": 1, "u": 1, "n": 1}]
+    freeze(admin, NOW)  # 03:30 on 15 March in Los Angeles: a new day there
+    board = http.get("/countly/o/analytics/dashboard", params=params).json()
+    assert board["today"]["dashboard"]["total_sessions"] == {"total": 0, "change": "\u221e", "trend": "d"}

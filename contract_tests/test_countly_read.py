@@ -22,6 +22,7 @@ def frozen(admin: Admin) -> None:
         "members": [{"api_key": "member-key", "rights": {APP_ID: ["read"]}},
                     {"api_key": "app-admin-key", "rights": {APP_ID: ["read", "write", "admin"]}},
                     {"api_key": "locked-key", "admin": True, "locked": True},
+                    {"api_key": "locked-member", "locked": True, "rights": {APP_ID: ["read"]}},
                     {"api_key": "token-owner", "rights": {APP_ID: ["read"]}, "auth_tokens": ["tok-1"]}]}})
 
 
@@ -32,6 +33,7 @@ def _get(http: httpx.Client, path: str = "/countly/o", headers: dict[str, str] |
 
 @pytest.mark.parametrize(("params", "status", "result"), [
     ({}, 400, 'Missing parameter "app_id"'),
+    ({"app_id": "", "method": "users", "api_key": API_KEY}, 400, 'Missing parameter "app_id"'),
     ({"api_key": API_KEY, "method": "users"}, 400, 'Missing parameter "app_id"'),
     ({"app_id": "short", "method": "users", "api_key": API_KEY}, 400, 'Invalid parameter "app_id"'),
     ({"app_id": APP_ID, "method": "nope"}, 400, "Invalid method"),  # before auth
@@ -46,6 +48,11 @@ def _get(http: httpx.Client, path: str = "/countly/o", headers: dict[str, str] |
     ({"app_id": "e" * 24, "method": "users", "api_key": API_KEY}, 401, "App does not exist"),
     ({"app_id": APP_ID, "method": "users", "api_key": READONLY_KEY}, 401, "User does not have right"),
     ({"app_id": OTHER_APP, "method": "users", "api_key": "member-key"}, 401, "User does not have right"),
+    # rights.js order: the member, its right on the app, locked, and only then the app itself
+    ({"app_id": "e" * 24, "method": "users", "api_key": "member-key"}, 401, "User does not have right"),
+    ({"app_id": OTHER_APP, "method": "users", "api_key": "locked-member"}, 401, "User does not have right"),
+    ({"app_id": APP_ID, "method": "users", "api_key": "locked-member"}, 401, "User is locked"),
+    ({"app_id": "e" * 24, "method": "users", "api_key": "locked-key"}, 401, "User is locked"),
 ])
 def test_read_errors_in_order(http: httpx.Client, params: dict[str, str], status: int, result: str) -> None:
     response = _get(http, **params)
@@ -57,6 +64,11 @@ def test_token_header_and_param(http: httpx.Client) -> None:
     assert _get(http, headers={"countly-token": "tok-1"}, app_id=APP_ID, method="users").json() == {}
     bad = _get(http, headers={"countly-token": "nope"}, app_id=APP_ID, method="users")
     assert (bad.status_code, bad.json()) == (400, {"result": "Token not valid"})
+    # A valid token names the member even beside an api_key; an invalid one falls back to the api_key.
+    assert _get(http, app_id=APP_ID, method="users", auth_token="tok-1", api_key=READONLY_KEY).json() == {}
+    assert _get(http, app_id=APP_ID, method="users", auth_token="nope", api_key=API_KEY).json() == {}
+    no_right = _get(http, app_id=APP_ID, method="users", auth_token="nope", api_key=READONLY_KEY)
+    assert (no_right.status_code, no_right.json()) == (401, {"result": "User does not have right"})
 
 
 def test_member_with_right_reads(http: httpx.Client) -> None:

@@ -440,3 +440,65 @@ def test_event_numbers_must_be_wholly_numeric(http: httpx.Client) -> None:
     # "3abc" is not a number: 1; "2": 2; 0.5: parseInt gives 0. Sums: -1.5 and 0.12346 (toFixed(5)).
     assert day(read(http, "events", event="n")) == {"c": 3, "s": -1.37654, "dur": 10.0,
                                                     "10": {"c": 3, "s": -1.37654, "dur": 10.0}}
+
+
+def test_week_unique_only_within_the_same_year(http: httpx.Client, admin: Admin) -> None:
+    # usage.js: the week counts a returning user only when the previous session was earlier in the same year.
+    freeze(admin, 1703930400)  # 2023-12-30 10:00 UTC
+    write(http, device_id="d1", begin_session=1)
+    write(http, device_id="d2", begin_session=1)
+    freeze(admin, 1704189600)  # 2024-01-02 10:00 UTC, week w1
+    write(http, device_id="d1", begin_session=1)
+    write(http, device_id="d3", begin_session=1)  # a new user is unique at every level
+    users = read(http, "users")
+    assert users["2024"]["w1"]["u"] == 1
+    assert users["2024"]["u"] == 2 and users["2024"]["1"]["u"] == 2 and day(users, m=1, d=2)["u"] == 2
+
+
+def test_e_counts_begin_and_duration_separately(http: httpx.Client, admin: Admin) -> None:
+    # usage.js: session_duration adds e (processSessionDuration), a counted begin adds e (processUserSession)
+    write(http, device_id="d1", begin_session=1, session_duration=30)
+    assert (day(read(http, "users"))["e"], day(read(http, "users"))["d"]) == (2, 30)
+    write(http, device_id="d1", end_session=1)  # neither begin nor duration: one
+    freeze(admin, NOW + 5)
+    write(http, device_id="d1", begin_session=1)  # within the cooldown: none
+    write(http, device_id="d1", begin_session=1, session_duration=10, timestamp=NOW + 6)  # cooldown: duration only
+    users = day(read(http, "users"))
+    assert (users["e"], users["d"], users["t"]) == (4, 40, 1)
+
+
+def test_bulk_retry_with_the_same_timestamps_is_not_counted_twice(http: httpx.Client) -> None:
+    requests = json.dumps([{"device_id": "b1", "begin_session": 1, "timestamp": NOW},
+                           {"device_id": "b2", "events": [{"key": "k", "count": 2}], "timestamp": NOW}])
+    for _ in range(2):  # a retried bulk: every entry repeats its device's previous request
+        response = http.post("/countly/i/bulk", data={"app_key": APP_KEY, "requests": requests})
+        assert (response.status_code, response.json()) == (200, OK)
+    assert day(read(http, "users"))["t"] == 1
+    assert day(read(http, "events", event="k"))["c"] == 2
+
+
+def test_begin_dated_in_the_past(http: httpx.Client) -> None:
+    write(http, device_id="d1", begin_session=1)
+    write(http, device_id="d1", begin_session=1, timestamp=NOW - 2 * DAY)  # an older session sent late
+    users = read(http, "users")
+    # counted but not unique; the open session it closes gets its duration range (0-10 s) on that day too
+    assert day(users, d=13) == {"t": 1, "e": 1, "10": {"t": 1, "e": 1}, "Unknown": {"t": 1}, "ds": {"0": 1}}
+    user = read(http, "total_users", metric="users", period="hour")
+    assert user == [{"_id": "users", "u": 1}]  # ls stays on today: usage.js only moves it forwards
+    # the cooldown compares timestamp - lest < 15 s, so a begin dated before the last end extends the session
+    write(http, device_id="d2", begin_session=1)
+    write(http, device_id="d2", end_session=1)
+    write(http, device_id="d2", begin_session=1, timestamp=NOW - 100)
+    assert day(read(http, "users"))["t"] == 2
+
+
+@pytest.mark.parametrize("path", ["/countly/i/bulk", "/countly/i/apps/reset", "/countly/o",
+                                  "/countly/o/analytics/dashboard"])
+def test_app_id_and_user_id_length_checked_on_every_path(http: httpx.Client, path: str) -> None:
+    # Countly checks app_id and user_id before routing, whatever the path
+    entries = json.dumps([{"device_id": "d", "begin_session": 1}])
+    for name in ("app_id", "user_id"):
+        response = http.get(path, params={"app_key": APP_KEY, "api_key": "dev-api-key", "requests": entries,
+                                          "args": json.dumps({"app_id": APP_ID}), name: "x"})
+        assert (response.status_code, response.json()) == (400, {"result": f'Invalid parameter "{name}"'})
+    assert read(http, "users") == {}

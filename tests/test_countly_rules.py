@@ -112,6 +112,22 @@ def test_metric_normalisation() -> None:
     assert rules._metric_values({"_os": "Windows Phone", "_os_version": "8"})["_os_version"] == "w8"
     assert rules._metric_values({"_carrier": "a1b2c3d4e5f6g7h8"})["_carrier"] == "Unknown"  # a hash is dropped
     assert rules._metric_values({"_carrier": "28601"})["_carrier"] == "Unknown"  # an MCC/MNC without a table
+    assert rules._metric_values({"_os": "Windows 10", "_os_version": "22H2"})["_os_version"] == "mw22H2"
+    assert rules._metric_values({"_os": "Plan9", "_os_version": "4"})["_os_version"] == "p4"
+
+
+@pytest.mark.parametrize(("os", "device", "inferred"), [
+    ("iOS", "iPhone15,2", {"_manufacturer": "Apple", "_device_type": "mobile"}),
+    ("iOS", "iPad7,1", {"_manufacturer": "Apple", "_device_type": "tablet"}),
+    ("watchOS", "Watch6,1", {"_manufacturer": "Apple", "_device_type": "wearable"}),
+    ("tvOS", "AppleTV11,1", {"_manufacturer": "Apple", "_device_type": "smarttv"}),
+    ("macOS", "iMac21,1", {"_manufacturer": "Apple", "_device_type": "desktop"}),
+    ("IOS", "iPhone15,2", {}),  # usage.js compares the OS names exactly
+    ("Android", "iPhone-ish", {}),
+])
+def test_apple_inference(os: str, device: str, inferred: dict[str, str]) -> None:
+    out = WriteRules(Limits())._metric_values({"_os": os, "_device": device})
+    assert {k: v for k, v in out.items() if k in ("_manufacturer", "_device_type")} == inferred
 
 
 def test_event_keys_and_values() -> None:

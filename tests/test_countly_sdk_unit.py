@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import time
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 import respx
 
-from sdk import BadRequest, RetryPolicy, ServerError, Unauthorized
+from sdk import BadRequest, RetryPolicy, ServerError, TransportError, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData
 
@@ -121,6 +122,10 @@ def test_time_data_model() -> None:
     assert data.get("u", 2024, week=11) == 4
     assert data.day("t", date(2024, 3, 15), value="Android") == 2
     assert data.total("t", [date(2024, 3, 15), date(2024, 3, 16), date(2024, 3, 17)]) == 5
+    assert data.total_between("t", date(2024, 3, 16), date(2024, 3, 20)) == 3
+    assert data.total_between("t", date(2024, 3, 1), date(2024, 3, 31), value="Android") == 2
+    with pytest.raises(ValidationError, match="unique users"):
+        data.total("u", [date(2024, 3, 15)])
     assert data.get("t", 2024) == 5 and data.get("t", 2023) == 0
     assert data.meta == {"os": ["Android"]} and not data.empty and TimeData({}).empty
 
@@ -159,3 +164,135 @@ def test_bulk_entries_get_their_own_timestamps() -> None:
     entries = json.loads(_form(route.calls.last.request)["requests"])
     assert entries[0]["timestamp"] < entries[1]["timestamp"]  # not a duplicate of each other on the server
     assert entries[2]["timestamp"] == 1710000000  # a caller's timestamp is kept
+
+
+@respx.mock
+def test_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.ConnectError("down")] * 3 + [
+        httpx.Response(200, json={"result": "Success"}), httpx.Response(200, json={"result": "Success"})])
+    with _client() as c:
+        session = c.session()
+        session._mark = time.monotonic() - 2.5  # two whole seconds to report, as if the session began then
+        with pytest.raises(TransportError):
+            session.extend()  # never reached the server: its seconds stay with the session
+        session.extend()
+        assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"
+        # a heartbeat that may have been applied (read timeout after sending) is not counted again
+        route.side_effect = [httpx.ReadTimeout("slow")] * 3
+        session._mark -= 3
+        with pytest.raises(TransportError):
+            session.extend()
+        route.side_effect = None
+        route.return_value = httpx.Response(200, json={"result": "Success"})
+        session._mark -= 1
+        session.extend()
+        assert route.call_count == 8 and _form(route.calls.last.request)["session_duration"] == "1"
+
+
+@respx.mock
+async def test_async_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.Response(503, json={"result": "busy"})] * 3 + [
+        httpx.Response(200, json={"result": "Success"})])
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        session = c.session()
+        session._mark = time.monotonic() - 2.5
+        with pytest.raises(ServerError):
+            await session.extend()
+        await session.extend()
+    assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"
+
+
+@respx.mock
+def test_writes_go_one_at_a_time() -> None:
+    """A write and its retries finish before the next write of the client starts (the heartbeat thread, the
+    batcher and the caller all write), so the server's duplicate check always sees a retry next to itself."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    seen: list[httpx.Request] = []
+
+    def held(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if not started.is_set():
+            started.set()
+            release.wait(5)
+            raise httpx.ReadTimeout("slow", request=request)  # applied, maybe: the retry repeats the bytes
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    with _client() as c:
+        first = threading.Thread(target=c.session_duration, args=(5,))
+        first.start()
+        assert started.wait(5)
+        second = threading.Thread(target=c.end_session)
+        second.start()
+        second.join(0.2)
+        assert second.is_alive() and len(seen) == 1  # the end waits for the heartbeat and its retry
+        release.set()
+        first.join(5)
+        second.join(5)
+    forms = [_form(call.request) for call in route.calls]
+    assert [("end_session" in f, f["timestamp"]) for f in forms] == [
+        (False, forms[0]["timestamp"]), (False, forms[0]["timestamp"]), (True, forms[2]["timestamp"])]
+
+
+@respx.mock
+async def test_async_writes_go_one_at_a_time() -> None:
+    import asyncio
+
+    started, release = asyncio.Event(), asyncio.Event()
+
+    seen: list[httpx.Request] = []
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if not started.is_set():
+            started.set()
+            await release.wait()
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        first = asyncio.create_task(c.session_duration(5))
+        await started.wait()
+        second = asyncio.create_task(c.end_session())
+        await asyncio.sleep(0.05)
+        assert not second.done() and len(seen) == 1
+        release.set()
+        await asyncio.gather(first, second)
+    forms = [_form(call.request) for call in route.calls]
+    assert ["end_session" in f for f in forms] == [False, False, True]
+    assert forms[0]["timestamp"] == forms[1]["timestamp"]
+
+
+@respx.mock
+async def test_async_session_exit_lets_a_heartbeat_in_flight_finish() -> None:
+    import asyncio
+
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        form = _form(request)
+        if "session_duration" in form and "end_session" not in form:
+            started.set()
+            await release.wait()
+        return httpx.Response(200, json={"result": "Success"})
+
+    route = respx.post(f"{BASE}/i").mock(side_effect=held)
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+                                  batch=BatchConfig(background=False)) as c:
+        session = c.session(heartbeat=0.01)
+        await session.__aenter__()
+        session._mark -= 3  # three whole seconds for the first heartbeat to report
+        await started.wait()
+        leaving = asyncio.create_task(session.__aexit__(None, None, None))
+        await asyncio.sleep(0.05)
+        release.set()
+        await leaving
+    forms = [_form(call.request) for call in route.calls]
+    reported = sum(int(f.get("session_duration", 0)) for f in forms)
+    assert reported == 3 and "end_session" in forms[-1]  # the heartbeat's 3 s arrived; nothing lost

@@ -25,7 +25,7 @@ import httpx
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
-from .._errors import ValidationError
+from .._errors import APIError, TransportError, ValidationError
 from .models import (
     Bar,
     CountryRow,
@@ -76,6 +76,13 @@ def _stamp(event: Event) -> Event:
     if event.timestamp is not None:
         return event
     return Event(event.key, event.count, event.sum, event.dur, event.segmentation, _now_ms(), event.device_id)
+
+
+def _not_applied(exc: BaseException) -> bool:
+    """True when a failed write certainly did not reach Countly's counters (not sent, or refused)."""
+    if isinstance(exc, TransportError):
+        return not exc.sent
+    return isinstance(exc, APIError) and (exc.status < 500 or exc.status == 503)
 
 
 _last_ms = 0
@@ -236,19 +243,31 @@ class CountlySession:
             self._carry -= whole
             return whole
 
+    def _give_back(self, seconds: int) -> None:
+        with self._lock:
+            self._carry += seconds
+
     def extend(self) -> None:
+        """Report the whole seconds since the last report. Seconds of a heartbeat that certainly was not
+        applied are carried to the next one; one that may have been applied is not resent (it would
+        count twice)."""
         seconds = self._take()
         if seconds:
-            self._client.session_duration(seconds)
+            try:
+                self._client.session_duration(seconds)
+            except Exception as exc:
+                if _not_applied(exc):
+                    self._give_back(seconds)
+                raise
 
     def _run(self) -> None:
         assert self._heartbeat is not None
         while not self._stop.wait(self._heartbeat):
-            with contextlib.suppress(Exception):  # a lost heartbeat is reported by the next one
+            with contextlib.suppress(Exception):  # its seconds go with the next heartbeat or the end
                 self.extend()
 
     def __enter__(self) -> CountlySession:
-        self._client.send(self._begin)
+        self._client._send_write(self._begin)
         self._mark = time.monotonic()
         if self._heartbeat:
             self._thread = threading.Thread(target=self._run, name="countly-heartbeat", daemon=True)
@@ -271,21 +290,29 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
                  batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
         self._init(app_key, device_id, api_key, app_id, salt, kwargs)
         super().__init__(base_url=base_url, **kwargs)
+        self._write_lock = threading.Lock()
         self.events_batcher: Batcher[Event] = Batcher(self.send_events, config=batch or BatchConfig(max_items=100),
                                                       validate=_stamp, on_error=on_error)
 
     # writes
+    def _send_write(self, request: Request) -> httpx.Response:
+        """Send a write, one at a time. Countly compares a request only with the device's previous one,
+        so a retry is recognised as a duplicate only if no other write of the device came in between
+        (the heartbeat thread and the batcher write too)."""
+        with self._write_lock:
+            return self.send(request)
+
     def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *, ip_address: str | None = None,
                       country_code: str | None = None, city: str | None = None,
                       location: str | None = None) -> None:
-        self.send(self._begin(metrics, ip_address, country_code, city, location))
+        self._send_write(self._begin(metrics, ip_address, country_code, city, location))
 
     def session_duration(self, seconds: int) -> None:
         """Extend the session by ``seconds`` (the heartbeat)."""
-        self.send(self._duration(seconds))
+        self._send_write(self._duration(seconds))
 
     def end_session(self, duration: int | None = None) -> None:
-        self.send(self._end(duration))
+        self._send_write(self._end(duration))
 
     def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
                 ip_address: str | None = None, country_code: str | None = None) -> CountlySession:
@@ -297,11 +324,11 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
 
     def send_events(self, events: Sequence[Event]) -> None:
         """Send events now, in one request."""
-        self.send(self._events(events))
+        self._send_write(self._events(events))
 
     def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
         """``/i/bulk``: several write requests (dicts of ``/i`` parameters) in one."""
-        self.send(self._bulk(requests))
+        self._send_write(self._bulk(requests))
 
     def flush(self) -> None:
         self.events_batcher.flush()
@@ -371,6 +398,7 @@ class AsyncCountlySession:
         self._heartbeat = heartbeat
         self._begin = begin
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
         self._mark = 0.0
         self._carry = 0.0
 
@@ -383,19 +411,27 @@ class AsyncCountlySession:
         return whole
 
     async def extend(self) -> None:
+        """As ``CountlySession.extend``."""
         seconds = self._take()
         if seconds:
-            await self._client.session_duration(seconds)
+            try:
+                await self._client.session_duration(seconds)
+            except Exception as exc:
+                if _not_applied(exc):
+                    self._carry += seconds
+                raise
 
     async def _run(self) -> None:
         assert self._heartbeat is not None
         while True:
-            await asyncio.sleep(self._heartbeat)
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._heartbeat)
+                return
+            with contextlib.suppress(Exception):  # its seconds go with the next heartbeat or the end
                 await self.extend()
 
     async def __aenter__(self) -> AsyncCountlySession:
-        await self._client.send(self._begin)
+        await self._client._send_write(self._begin)
         self._mark = time.monotonic()
         if self._heartbeat:
             self._task = asyncio.get_running_loop().create_task(self._run())
@@ -403,9 +439,10 @@ class AsyncCountlySession:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # Stopped, not cancelled: a heartbeat in flight finishes, so its seconds are neither lost nor
+            # sent twice (as the sync session joins its thread).
+            self._stop.set()
+            await self._task
         await self._client.flush()
         await self._client.end_session(self._take())
 
@@ -416,19 +453,25 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
                  batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
         self._init(app_key, device_id, api_key, app_id, salt, kwargs)
         super().__init__(base_url=base_url, **kwargs)
+        self._write_lock = asyncio.Lock()
         self.events_batcher: AsyncBatcher[Event] = AsyncBatcher(
             self.send_events, config=batch or BatchConfig(max_items=100), validate=_stamp, on_error=on_error)
+
+    async def _send_write(self, request: Request) -> httpx.Response:
+        """As ``CountlyClient.write``: one write at a time, so retries stay next to themselves."""
+        async with self._write_lock:
+            return await self.send(request)
 
     async def begin_session(self, metrics: Metrics | Mapping[str, str] | None = None, *,
                             ip_address: str | None = None, country_code: str | None = None,
                             city: str | None = None, location: str | None = None) -> None:
-        await self.send(self._begin(metrics, ip_address, country_code, city, location))
+        await self._send_write(self._begin(metrics, ip_address, country_code, city, location))
 
     async def session_duration(self, seconds: int) -> None:
-        await self.send(self._duration(seconds))
+        await self._send_write(self._duration(seconds))
 
     async def end_session(self, duration: int | None = None) -> None:
-        await self.send(self._end(duration))
+        await self._send_write(self._end(duration))
 
     def session(self, metrics: Metrics | Mapping[str, str] | None = None, *, heartbeat: float | None = None,
                 ip_address: str | None = None, country_code: str | None = None) -> AsyncCountlySession:
@@ -438,10 +481,10 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
         return await self.events_batcher.add(event)
 
     async def send_events(self, events: Sequence[Event]) -> None:
-        await self.send(self._events(events))
+        await self._send_write(self._events(events))
 
     async def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
-        await self.send(self._bulk(requests))
+        await self._send_write(self._bulk(requests))
 
     async def flush(self) -> None:
         await self.events_batcher.flush()

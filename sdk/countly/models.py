@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from .._errors import ValidationError
@@ -157,8 +157,19 @@ class TimeData:
         return self.get(field, when.year, when.month, when.day, value=value)
 
     def total(self, field: str, days: Iterable[date], *, value: str | None = None) -> float:
-        """The sum of ``field`` over ``days`` (for additive fields: t, n, e, d, c, s, dur)."""
+        """The sum of ``field`` over ``days`` (for additive fields: t, n, e, d, c, s, dur).
+
+        Unique users (``u``) are refused: a user seen on two days would count twice. Read them from the
+        month, week or year bucket with ``get``.
+        """
+        if field == "u":
+            raise ValidationError("field: unique users (u) cannot be summed over days; read a month, week or "
+                                  "year bucket with get()", field="field")
         return sum(self.day(field, d, value=value) for d in days)
+
+    def total_between(self, field: str, first: date, last: date, *, value: str | None = None) -> float:
+        """The sum of ``field`` from ``first`` to ``last`` inclusive (a period such as the last 30 days)."""
+        return self.total(field, (first + timedelta(days=i) for i in range((last - first).days + 1)), value=value)
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ class CountlyBackend:
         return result
 
     def bulk(self, p: dict[str, Any], *, ip: str | None) -> dict[str, str]:
+        self.precheck(p)
         raw = p.get("requests")
         entries = parse_json_param(raw) if raw not in (None, "") else None
         if entries is None:
@@ -143,7 +144,7 @@ class CountlyBackend:
     def precheck(p: dict[str, Any]) -> None:
         """Countly's global checks before routing: ``app_id`` and ``user_id`` must be 24 characters."""
         for name in ("app_id", "user_id"):
-            if name in p and len(str(p[name])) != 24:
+            if p.get(name) not in (None, "") and len(str(p[name])) != 24:  # Countly: a truthy value only
                 raise fail(400, f'Invalid parameter "{name}"')
 
     def _app_by_key(self, app_key: Any) -> dict[str, Any]:
@@ -166,36 +167,40 @@ class CountlyBackend:
 
     # -- auth -----------------------------------------------------------------------------------
     def member(self, p: dict[str, Any], header_token: str | None) -> dict[str, Any]:
-        api_key = p.get("api_key")
+        """``rights.js``: a valid token names the member; otherwise ``api_key`` does. Locked is checked by
+        the caller, after the rights, as Countly does."""
         token = p.get("auth_token") or header_token
-        if not api_key and not token:
-            raise fail(400, 'Missing parameter "api_key" or "auth_token"')
+        owner = self.store.get(TOKENS, str(token)) if token else None
+        api_key = owner if owner is not None else p.get("api_key")
         if not api_key:
-            api_key = self.store.get(TOKENS, str(token))
-            if api_key is None:
-                raise fail(400, "Token not valid")
+            raise fail(400, "Token not valid" if token else 'Missing parameter "api_key" or "auth_token"')
         member: dict[str, Any] | None = self.store.get(MEMBERS, str(api_key))
         if member is None:
             raise fail(401, "User does not exist")
-        if member.get("locked"):
-            raise fail(401, "User is locked")
         return member
 
+    @staticmethod
+    def _unlocked(member: dict[str, Any]) -> None:
+        if member.get("locked"):
+            raise fail(401, "User is locked")
+
     def validate_read(self, p: dict[str, Any], header_token: str | None) -> dict[str, Any]:
-        """``rights.validateRead``: the member, then the app, then the member's right on it."""
+        """``rights.validateUserForRead``: the member, its right on the app, locked, then the app."""
         member = self.member(p, header_token)
-        app = self.app(str(p["app_id"]))
+        app_id = str(p["app_id"])
+        if not member.get("admin") and not member.get("rights", {}).get(app_id):
+            raise fail(401, "User does not have right")
+        self._unlocked(member)
+        app = self.app(app_id)
         if app is None:
             raise fail(401, "App does not exist")
-        if not member.get("admin") and not member.get("rights", {}).get(app["app_id"]):
-            raise fail(401, "User does not have right")
         return app
 
     # -- read API -------------------------------------------------------------------------------
     def read(self, p: dict[str, Any], header_token: str | None) -> Any:
+        self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        self.precheck(p)
         method = p.get("method")
         if method not in READ_METHODS:
             raise fail(400, "Invalid method")
@@ -270,13 +275,13 @@ class CountlyBackend:
 
     # -- analytics ------------------------------------------------------------------------------
     def analytics(self, path: str, p: dict[str, Any], header_token: str | None) -> Any:
+        self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        self.precheck(p)
-        app = self.validate_read(p, header_token)
-        if path not in ("dashboard", "countries"):
+        if path not in ("dashboard", "countries"):  # the switch's default branch: no auth before it
             raise fail(400, "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, "
                             "/loyalty, /frequency, /durations, /events")
+        app = self.validate_read(p, header_token)
         now = self.now()
         tz = zone(app.get("timezone"))
         now_dt = datetime.fromtimestamp(now, tz)
@@ -285,7 +290,7 @@ class CountlyBackend:
                        ("today", parse_period("hour", now, tz))]
         else:
             raw = p["period"]
-            periods = [(raw if isinstance(raw, str) else json.dumps(raw), parse_period(raw, now, tz))]
+            periods = [(_period_key(raw), parse_period(raw, now, tz))]
         if path == "countries":
             return dash.countries(self.store, app, periods, self.total_users)
         return dash.dashboard(self.store, app, periods, now_dt, self.total_users)
@@ -293,6 +298,7 @@ class CountlyBackend:
     # -- management -----------------------------------------------------------------------------
     def reset_app(self, p: dict[str, Any], header_token: str | None) -> dict[str, str]:
         """``/i/apps/reset``: wipe an app's aggregated data, app users and event list."""
+        self.precheck(p)
         member = self.member(p, header_token)
         raw = p.get("args")
         args = parse_json_param(raw) if raw not in (None, "") else None
@@ -306,6 +312,7 @@ class CountlyBackend:
             raise fail(400, "App does not exist")
         if not member.get("admin") and "admin" not in member.get("rights", {}).get(app_id, []):
             raise fail(401, "User does not have right")
+        self._unlocked(member)
         if args.get("period", "reset") not in ("reset", "clear_all"):
             raise fail(400, "Invalid period")
         with self.store.transaction():
@@ -313,6 +320,14 @@ class CountlyBackend:
                 self.store.clear(ns)
             self.store.delete(EVENTS, app_id)
         return {"result": "Success"}
+
+
+def _period_key(raw: Any) -> str:
+    """The dashboard's key for one ``period``: its text, or for an array JavaScript's ``String(array)``."""
+    value = parse_json_param(raw) if isinstance(raw, str) and raw.startswith("[") else raw
+    if isinstance(value, list):
+        return ",".join(v if isinstance(v, str) else json.dumps(v) for v in value)
+    return raw if isinstance(raw, str) else json.dumps(raw)
 
 
 def _sum_tree(target: dict[str, Any], source: dict[str, Any]) -> None:

@@ -32,7 +32,13 @@ OS_CODES = {
     "windows": "mw", "windows phone": "w", "linux": "l", "web": "web", "tvos": "t", "watchos": "wos",
     "blackberry": "b", "roku": "r", "chrome os": "c", "tizen": "tz", "symbian": "s",
 }
-APPLE_OSES = ("ios", "ipados", "macos", "osx", "mac", "mac os x", "tvos", "watchos")
+#: ``_os`` (exactly as usage.js compares it) → (device name prefixes, inferred ``_device_type``).
+APPLE_DEVICE_TYPES = {
+    "iOS": ((("iPhone", "iPod"), "mobile"), (("iPad",), "tablet")),
+    "watchOS": ((("Watch",), "wearable"),),
+    "tvOS": ((("AppleTV",), "smarttv"),),
+    "macOS": ((("Mac", "iMac"), "desktop"),),
+}
 #: metric → (collection, meta set, app-user field).
 METRICS: dict[str, tuple[str, str, str]] = {
     "_os": ("device_details", "os", "p"),
@@ -109,6 +115,15 @@ def fix_event_key(raw: Any) -> str | None:
     if not key or len(key) >= 128:
         return None
     return key
+
+
+def _os_code(os_name: str) -> str:
+    """``common.os_mapping`` for a lower-cased ``_os``: exact, else the longest key it starts with, else
+    its first letter."""
+    if os_name in OS_CODES:
+        return OS_CODES[os_name]
+    keys = [k for k in OS_CODES if os_name.startswith(k)]
+    return OS_CODES[max(keys, key=len)] if keys else os_name[:1]
 
 
 def _bucket(value: float, bounds: tuple[int, ...], over: int) -> str:
@@ -194,7 +209,8 @@ class WriteRules:
         counted = False
         if begin:
             lest = user.get("lest")
-            cooling = (lest is not None and 0 <= t - lest < self.limits.session_cooldown
+            # usage.js: ``timestamp - lest < cooldown``, so a begin dated before the last end extends too
+            cooling = (lest is not None and t - lest < self.limits.session_cooldown
                        and not truthy(p.get("ignore_cooldown")))
             if p.get("city") not in (None, ""):
                 user["cty"] = str(p["city"])
@@ -212,9 +228,14 @@ class WriteRules:
             for metric, value in metric_values.items():
                 user[METRICS[metric][2]] = value
         month = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
-        if counted or duration or not begin:  # a begin within the cooldown is not a request of its own
+        # ``e`` as usage.js counts it: a counted begin is one, a session_duration another (both in one
+        # request make two), and a request with neither is one; a begin within the cooldown adds none.
+        if counted:
+            self._day_hour(month, m, "e", 1)
+        if not begin and not duration:
             self._day_hour(month, m, "e", 1)
         if duration:
+            self._day_hour(month, m, "e", 1)
             self._day_hour(month, m, "d", duration)
             user["sd"] = user.get("sd", 0) + duration
             user["tsd"] = user.get("tsd", 0) + duration
@@ -254,7 +275,7 @@ class WriteRules:
             text = value if isinstance(value, str) else str(value)
             text = text.lstrip("$")
             if key == "_os_version" and os_name:
-                text = OS_CODES.get(os_name, os_name[:1]) + text
+                text = _os_code(os_name) + text
             elif key == "_app_version" and text.isdigit():
                 text += ".0"
             elif key == "_carrier":
@@ -266,12 +287,15 @@ class WriteRules:
                 out[key] = text
         if "_carrier" not in out:
             out["_carrier"] = "Unknown"  # newer servers default a missing carrier whenever metrics are sent
-        if os_name in APPLE_OSES and "_manufacturer" not in out:
+        os_raw = str(raw.get("_os", ""))
+        if os_raw in APPLE_DEVICE_TYPES and "_manufacturer" not in out:
             out["_manufacturer"] = "Apple"
         device = str(raw.get("_device", ""))
-        if "_device_type" not in out and device.startswith(("iPhone", "iPod", "iPad", "AppleTV", "Watch")):
-            out["_device_type"] = "tablet" if device.startswith("iPad") else \
-                "smarttv" if device.startswith("AppleTV") else "wearable" if device.startswith("Watch") else "mobile"
+        if "_device_type" not in out and device:
+            for prefixes, device_type in APPLE_DEVICE_TYPES.get(os_raw, ()):
+                if device.startswith(prefixes):
+                    out["_device_type"] = device_type
+                    break
         return out
 
     @staticmethod
@@ -288,7 +312,12 @@ class WriteRules:
         if "fs" not in user or user.get("ls") is None:
             return set(LEVELS)
         last = moment(user["ls"], zone(tz_name))
-        return {level for level in LEVELS if last.key(level) < m.key(level)}
+        levels = {level for level in LEVELS if last.key(level) < m.key(level)}
+        if last.year != m.year:
+            # Countly counts the week only when the previous session was in an earlier week of the same
+            # year, so a user back from last year is not unique in this year's first week (usage.js).
+            levels.discard("week")
+        return levels
 
     @staticmethod
     def _day_hour(month_doc: dict[str, Any], m: Moment, field: str, value: float) -> None:
@@ -366,10 +395,12 @@ class WriteRules:
                 if "day" in levels:
                     add_to(cmonth, (day, city, "u"), 1)
                 self._uniques(czero, m, levels, (city, "u"))
-        self._move_last_session(work, app, user, m, country)
+        # usage.js moves ``ls`` only forwards: a begin dated in the past leaves the last session where it is
+        last = m if user.get("ls") is None or m.ts > user["ls"] else moment(user["ls"], zone(app.get("timezone")))
+        self._move_last_session(work, app, user, last, country)
         if new:
             user["fs"] = m.ts
-        user["ls"] = m.ts
+        user["ls"] = last.ts
         user["cc"] = country
         user["sc"] = user.get("sc", 0) + 1
         user["lsid"] = hashlib.sha1(f"{user.get('did')}{m.ts}".encode()).hexdigest()[:24]
