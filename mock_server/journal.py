@@ -7,6 +7,7 @@ and obeys the same faults.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -26,6 +27,7 @@ META = "_meta"
 def _record(response: Response) -> None:
     k = kit()
     entry = {
+        "id": g.get("request_id"),
         "time": time.time(),
         "method": request.method,
         "path": request.path,
@@ -86,6 +88,11 @@ def _take_fault() -> dict[str, Any] | None:
 
 def install_journal(app: Flask) -> None:
     @app.before_request
+    def request_id() -> None:
+        # Every reply says which request it answers (X-Request-Id); the journal entry carries the same id.
+        g.request_id = uuid.uuid4().hex
+
+    @app.before_request
     def inject_fault() -> Response | None:
         if request.path.startswith("/_admin"):
             return None
@@ -104,6 +111,8 @@ def install_journal(app: Flask) -> None:
 
     @app.after_request
     def journal(response: Response) -> Response:
+        if "request_id" in g:
+            response.headers.setdefault("X-Request-Id", g.request_id)
         if not request.path.startswith("/_admin"):
             _record(response)
         return response

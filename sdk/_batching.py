@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from ._errors import QueueFull, ValidationError
+from ._errors import BatchError, QueueFull, ValidationError
 
 __all__ = ["AsyncBatcher", "BatchConfig", "Batcher", "FlushResult"]
 
@@ -144,6 +144,15 @@ class _Buffer(Generic[T]):
         self.in_flight += sum(map(len, batches))
         return batches
 
+    def abandon(self) -> list[T]:
+        """Take every queued item out as failed (a close whose deadline passed)."""
+        left = [item for item, _ in self.items]
+        self.items.clear()
+        self.bytes = 0
+        self.first_at = None
+        self.failed += len(left)
+        return left
+
     def settled(self, count: int, ok: bool) -> None:
         self.in_flight -= count
         if ok:
@@ -230,13 +239,28 @@ class Batcher(Generic[T]):
                                len(self._buffer.items) + self._buffer.in_flight)
 
     def close(self, timeout: float | None = 10.0) -> FlushResult:
-        """Flush and stop the worker; later ``add`` calls raise."""
-        result = self.flush(timeout)
+        """Flush and stop the worker within ``timeout`` seconds in all; later ``add`` calls raise.
+
+        Items still queued when the time is up are not kept for later (nothing would send them once the
+        process exits): they go to ``on_error`` with a ``BatchError`` and count as failed.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        before = (self._buffer.delivered, self._buffer.failed)
+        self.flush(timeout)
         with self._lock:
             self._closed = True
             self._changed.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            left = self._buffer.abandon()
+        if left:
+            _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
+        with self._lock:
+            b = self._buffer
+            result = FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
+        if result.pending:
+            log.warning("batcher closed with %d items still being sent", result.pending)
         return result
 
     @property
@@ -260,6 +284,14 @@ class Batcher(Generic[T]):
     # -- internals ------------------------------------------------------------------------------
     def _make_room(self) -> bool:
         policy = self.config.when_full
+        if policy == "block" and not self.config.background:
+            # No worker to wait for: send what is queued on the caller's thread (lock released meanwhile).
+            self._lock.release()
+            try:
+                self._drain()
+            finally:
+                self._lock.acquire()
+            return not self._buffer.full or self._make_room()
         if policy == "block":
             deadline = None if self.config.block_timeout is None else time.monotonic() + self.config.block_timeout
             self._flush_requested = True
@@ -326,6 +358,16 @@ def _close_at_exit(ref: weakref.ref[Batcher[Any]]) -> None:
         batcher.close(batcher.config.exit_deadline)
 
 
+def _report_at_exit(ref: weakref.ref[AsyncBatcher[Any]]) -> None:
+    # No event loop is left to send with at exit: what was never closed is reported, not lost silently.
+    batcher = ref()
+    if batcher is not None and not batcher._closed:
+        left = batcher._buffer.abandon()
+        if left:
+            _report(batcher._on_error, BatchError(f"{len(left)} items not sent: the async batcher was never "
+                                                  "closed (use `async with` or `await aclose()`)"), left)
+
+
 def _after_fork(ref: weakref.ref[Batcher[Any]]) -> None:
     batcher = ref()
     if batcher is not None:
@@ -358,6 +400,8 @@ class AsyncBatcher(Generic[T]):
         self._send_lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._flush_requested = False
+        ref: weakref.ref[AsyncBatcher[Any]] = weakref.ref(self)
+        atexit.register(_report_at_exit, ref)
 
     def _cond(self) -> asyncio.Condition:
         if self._changed is None:
@@ -415,17 +459,28 @@ class AsyncBatcher(Generic[T]):
                            len(self._buffer.items) + self._buffer.in_flight)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
-        result = await self.flush(timeout)
+        """Flush and stop the task within ``timeout`` seconds in all; what is left goes to ``on_error``."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        before = (self._buffer.delivered, self._buffer.failed)
+        await self.flush(timeout)
         cond = self._cond()
         async with cond:
             self._closed = True
             cond.notify_all()
-        if self._task is not None:
+        if self._task is not None and not self._task.done():
             try:
-                await asyncio.wait_for(self._task, timeout)
+                remaining = None if deadline is None else max(0.0, deadline - loop.time())
+                await asyncio.wait_for(asyncio.shield(self._task), remaining)
             except TimeoutError:
-                self._task.cancel()
-        return result
+                self._task.cancel()  # its batch in flight reaches on_error (see _drain)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        left = self._buffer.abandon()
+        if left:
+            _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
+        b = self._buffer
+        return FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
 
     @property
     def pending(self) -> int:
@@ -460,10 +515,15 @@ class AsyncBatcher(Generic[T]):
         assert self._send_lock is not None
         async with self._send_lock:
             batches = self._buffer.take()
-            for batch in batches:
+            for number, batch in enumerate(batches):
                 ok = True
                 try:
                     await self._send(batch)
+                except asyncio.CancelledError as exc:  # aclose's deadline: this and the rest are not sent
+                    for rest in batches[number:]:
+                        self._buffer.settled(len(rest), False)
+                        _report(self._on_error, BatchError(f"cancelled while sending: {exc or 'deadline'}"), rest)
+                    raise
                 except Exception as exc:  # every failure goes to on_error
                     ok = False
                     _report(self._on_error, exc, batch)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 __all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "Redactor"]
@@ -32,6 +33,17 @@ class Redactor:
         if self._pattern is not None:
             value = self._pattern.sub(MASK, value)
         return _mask_pairs(value)
+
+    def data(self, value: Any) -> Any:
+        """A parsed body with secret fields masked and known secrets masked inside every string."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: MASK if isinstance(k, str) and k.lower() in SECRET_PARAMS else self.data(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         return {k: MASK if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,8 @@ __all__ = ["AsyncStatHatClient", "Stat", "StatHatClient", "expand_stat", "multi_
 
 DEFAULT_BASE_URL = "https://api.stathat.com"
 MAX_NAME = 255
+#: The most items one JSON batch may hold (the server refuses a larger batch whole).
+MAX_BATCH = 1000
 
 
 def multi_stat(prefix: str, names: Iterable[str]) -> str:
@@ -81,7 +84,7 @@ class Stat:
         for field, v in (("count", self.count), ("value", self.value)):
             if v is not None:
                 _number(v, field)
-        if self.t is not None and (not isinstance(self.t, int) or self.t < 0):
+        if self.t is not None and (not isinstance(self.t, int) or isinstance(self.t, bool) or self.t < 0):
             raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
 
     def to_json(self) -> dict[str, Any]:
@@ -188,9 +191,8 @@ class StatHatClient(_StatHatBase, SyncAPIClient):
         With ``stamp_time`` each update without ``t`` gets the time it was added, so summing never moves
         a count to another second.
         """
-        return Batcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
-                       validate=_stamp if stamp_time else None, merge=sum_counters,
-                       size_of=lambda s: len(str(s.to_json())))
+        return Batcher(self.post, config=_batch_config(config), on_error=on_error,
+                       validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
 
 
 class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
@@ -215,9 +217,19 @@ class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
 
     def batcher(self, config: BatchConfig | None = None, *, on_error: OnError[Stat] | None = None,
                 stamp_time: bool = True) -> AsyncBatcher[Stat]:
-        return AsyncBatcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
-                            validate=_stamp if stamp_time else None, merge=sum_counters,
-                            size_of=lambda s: len(str(s.to_json())))
+        return AsyncBatcher(self.post, config=_batch_config(config), on_error=on_error,
+                            validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
+
+
+def _batch_config(config: BatchConfig | None) -> BatchConfig:
+    # A batch over MAX_BATCH would be refused whole, so no config may ask for one.
+    if config is None:
+        return BatchConfig(max_items=MAX_BATCH)
+    return dataclasses.replace(config, max_items=min(config.max_items, MAX_BATCH))
+
+
+def _size(stat: Stat) -> int:
+    return len(str(stat.to_json()))
 
 
 def _stamp(stat: Stat) -> Stat:
