@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from sdk._redact import SECRET_HEADERS, redact_query
+from sdk._redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
 
 from .errors import ServiceError
 from .kit import kit
@@ -30,11 +30,11 @@ def _record(response: Response) -> None:
         "id": g.get("request_id"),
         "time": time.time(),
         "method": request.method,
-        "path": request.path,
+        "path": _redact_path(),
         "query": redact_query(request.query_string.decode("latin-1")),
         "status": response.status_code,
         "retry_count": request.headers.get("X-Retry-Count"),
-        "headers": {h: ("***" if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
+        "headers": {h: (MASK if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
         "body_bytes": request.content_length or 0,
         "validation_errors": getattr(g, "validation_errors", []),
     }
@@ -44,6 +44,11 @@ def _record(response: Response) -> None:
         k.store.put(JOURNAL, f"{seq:012d}", entry)
         if seq > k.config.journal_size:
             k.store.delete(JOURNAL, f"{seq - k.config.journal_size:012d}")
+
+
+def _redact_path() -> str:
+    secrets = {str(v) for k, v in (request.view_args or {}).items() if k in SECRET_PATH_ARGS and v}
+    return "/".join(MASK if part in secrets else part for part in request.path.split("/"))
 
 
 def recent(limit: int, path: str | None = None) -> list[dict[str, Any]]:

@@ -4,7 +4,9 @@ Items are validated when they are added, so one bad item fails at once in the ca
 batch. A batch is flushed when it reaches ``max_items`` or ``max_bytes``, when ``interval`` seconds have
 passed since its first item, on ``flush()``, on ``close()`` and at interpreter exit (with a deadline).
 A batch that cannot be delivered reaches ``on_error(exc, items)``; without a callback it is logged with
-its size. Nothing accepted is dropped silently: a full queue follows ``when_full`` and counts drops.
+its size. Nothing accepted is dropped silently: a full queue follows ``when_full`` and counts drops; items
+still queued when ``close``'s deadline passes (or, for an async batcher never closed, at exit) go to
+``on_error`` with a ``BatchError``.
 """
 
 from __future__ import annotations
@@ -109,24 +111,45 @@ class _Buffer(Generic[T]):
         if self.first_at is None:
             self.first_at = time.monotonic()
 
+    def batch_ready(self) -> bool:
+        """Enough waiting for a whole batch (by count or bytes)."""
+        return len(self.items) >= self.config.max_items or self.bytes >= self.config.max_bytes
+
     def due(self, now: float) -> bool:
         if not self.items:
             return False
-        c = self.config
-        return (len(self.items) >= c.max_items or self.bytes >= c.max_bytes
-                or (self.first_at is not None and now - self.first_at >= c.interval))
+        return self.batch_ready() or (self.first_at is not None and now - self.first_at >= self.config.interval)
+
+    def only_full(self, now: float) -> bool:
+        """Due by size alone: send the whole batches and let a partial tail wait for more items."""
+        return self.first_at is None or now - self.first_at < self.config.interval
 
     def wait_time(self, now: float) -> float | None:
         if not self.items or self.first_at is None:
             return None
         return max(0.0, self.config.interval - (now - self.first_at))
 
-    def take(self) -> list[list[T]]:
-        """Everything waiting, merged, cut into batches that respect ``max_items`` and ``max_bytes``."""
-        items = [item for item, _ in self.items]
-        self.items.clear()
-        self.bytes = 0
-        self.first_at = None
+    def take(self, only_full: bool = False) -> list[list[T]]:
+        """Everything waiting (or, with ``only_full``, the whole batches at its head), merged, cut into
+        batches that respect ``max_items`` and ``max_bytes``."""
+        c = self.config
+        if only_full:
+            items = []
+            while self.items and self.batch_ready():
+                count = size = 0
+                while self.items and count < c.max_items and (count == 0 or size + self.items[0][1] <= c.max_bytes):
+                    item, item_size = self.items.popleft()
+                    self.bytes -= item_size
+                    items.append(item)
+                    count += 1
+                    size += item_size
+            if not self.items:
+                self.first_at = None
+        else:
+            items = [item for item, _ in self.items]
+            self.items.clear()
+            self.bytes = 0
+            self.first_at = None
         if self.merge is not None and items:
             items = self.merge(items)
         batches: list[list[T]] = []
@@ -325,13 +348,14 @@ class Batcher(Generic[T]):
                     self._changed.wait(self._buffer.wait_time(time.monotonic()))
                 if self._closed and not self._buffer.items:
                     return
+                only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False
-            self._drain()
+            self._drain(only_full)
 
-    def _drain(self) -> None:
+    def _drain(self, only_full: bool = False) -> None:
         with self._send_lock:
             with self._lock:
-                batches = self._buffer.take()
+                batches = self._buffer.take(only_full)
             for batch in batches:
                 ok = True
                 try:
@@ -507,14 +531,15 @@ class AsyncBatcher(Generic[T]):
                         await asyncio.wait_for(cond.wait(), self._buffer.wait_time(time.monotonic()))
                 if self._closed and not self._buffer.items:
                     return
+                only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False
-            await self._drain()
+            await self._drain(only_full)
 
-    async def _drain(self) -> None:
+    async def _drain(self, only_full: bool = False) -> None:
         cond = self._cond()
         assert self._send_lock is not None
         async with self._send_lock:
-            batches = self._buffer.take()
+            batches = self._buffer.take(only_full)
             for number, batch in enumerate(batches):
                 ok = True
                 try:

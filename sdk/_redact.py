@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "Redactor"]
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "Redactor"]
 
 MASK = "***"
 #: Query, form and JSON field names whose values are secrets, in every service.
 SECRET_PARAMS = frozenset(
     {"ezkey", "email", "key", "ukey", "app_key", "api_key", "auth_token", "api_token", "token", "checksum"}
 )
+#: URL path variables (Flask ``view_args``) whose values are secrets, e.g. Cyfe's ``/api/push/<widget_key>``.
+SECRET_PATH_ARGS = frozenset({"widget_key"})
 #: Header names whose values are secrets.
 SECRET_HEADERS = frozenset({"authorization", "x-access-token", "countly-token", "cookie", "x-api-key"})
 

@@ -23,6 +23,8 @@ DEFAULT_BASE_URL = "https://api.stathat.com"
 MAX_NAME = 255
 #: The most items one JSON batch may hold (the server refuses a larger batch whole).
 MAX_BATCH = 1000
+#: The last second of year 9999: a larger ``t`` is almost always milliseconds sent as seconds.
+MAX_T = 253_402_300_799
 
 
 def multi_stat(prefix: str, names: Iterable[str]) -> str:
@@ -68,6 +70,15 @@ def _number(value: float | int | str, field: str) -> float | int:
     return value
 
 
+def _check_t(t: int | None) -> None:
+    if t is None:
+        return
+    if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+        raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
+    if t > MAX_T:
+        raise ValidationError(f"t: {t} is after year 9999: milliseconds instead of seconds?", field="t")
+
+
 @dataclass(frozen=True)
 class Stat:
     """One EZ update: a ``count`` or a ``value`` for ``stat`` at unix time ``t`` (None: when received)."""
@@ -84,8 +95,7 @@ class Stat:
         for field, v in (("count", self.count), ("value", self.value)):
             if v is not None:
                 _number(v, field)
-        if self.t is not None and (not isinstance(self.t, int) or isinstance(self.t, bool) or self.t < 0):
-            raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
+        _check_t(self.t)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"stat": self.stat}
@@ -145,6 +155,7 @@ class _StatHatBase(BaseClient):
         if not key or not ukey:
             raise ValidationError("key and ukey are both required", field="key" if not key else "ukey")
         _number(number, field)
+        _check_t(t)
         return Request("POST", path, data={"key": key, "ukey": ukey, field: number, "t": t},
                        headers={}, idempotent=False)
 

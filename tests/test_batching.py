@@ -60,6 +60,18 @@ def test_flush_on_count() -> None:
     assert result.pending == 0
 
 
+def test_a_full_batch_goes_at_once_and_the_tail_waits_for_more() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=100, interval=60))
+    for i in range(130):
+        b.add(i)
+    wait_for(lambda: len(sink.batches) == 1)
+    time.sleep(0.05)  # the worker had its chance: it must not send the 30 as a batch of their own
+    assert sink.batches == [list(range(100))] and b.pending == 30
+    b.close()
+    assert sink.batches == [list(range(100)), list(range(100, 130))]
+
+
 def test_flush_on_bytes() -> None:
     sink = Sink()
     b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=1000, max_bytes=30, interval=60),

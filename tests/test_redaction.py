@@ -111,3 +111,12 @@ def test_server_journal_masks_secrets_in_validation_errors() -> None:
     assert entries[0]["validation_errors"] == ["ezkey: must be of type string"]
     assert entries[1]["query"].startswith("email=***")
     assert "journal-secret" not in str(entries)
+
+
+def test_server_journal_masks_secret_path_segments() -> None:
+    from mock_server import create_app
+
+    c = create_app().test_client()
+    c.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130301", "Users": "1"}]})
+    (entry,) = c.get("/_admin/requests?limit=1").get_json()["requests"]
+    assert entry["path"] == "/cyfe/api/push/***"

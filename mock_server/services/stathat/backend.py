@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sdk._errors import ValidationError
-from sdk.stathat import expand_stat
+from sdk.stathat import MAX_T, expand_stat
 
 from ...errors import ServiceError
 from ...store import Store
@@ -58,6 +58,8 @@ def _time(raw: Any, where: str, now: int) -> int:
         raise ServiceError(400, f"{where}: {raw!r} is not unix seconds") from None
     if t < 0:
         raise ServiceError(400, f"{where}: must not be negative")
+    if t > MAX_T:
+        raise ServiceError(400, f"{where}: {t} is after year 9999: milliseconds instead of seconds?")
     return t
 
 
