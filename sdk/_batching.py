@@ -151,7 +151,10 @@ class _Buffer(Generic[T]):
             self.bytes = 0
             self.first_at = None
         if self.merge is not None and items:
-            items = self.merge(items)
+            try:
+                items = self.merge(items)
+            except Exception:  # a broken merge must not lose the items: they go unmerged
+                log.exception("merge failed; sending %d items unmerged", len(items))
         batches: list[list[T]] = []
         current: list[T] = []
         size = 0

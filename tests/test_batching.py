@@ -239,6 +239,20 @@ def test_merge_runs_over_everything_waiting_then_batches_are_cut() -> None:
     assert result.delivered == 1  # counted after merging: what the server received
 
 
+def test_a_failing_merge_sends_the_items_unmerged(caplog: pytest.LogCaptureFixture) -> None:
+    sink = Sink()
+
+    def broken(items: list[int]) -> list[int]:
+        raise RuntimeError("merge broke")
+
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=100, interval=60), merge=broken)
+    for i in range(5):
+        b.add(i)
+    result = b.close()
+    assert sink.items == list(range(5)) and result.delivered == 5 and result.pending == 0
+    assert "merge failed; sending 5 items unmerged" in caplog.text
+
+
 # -- async -----------------------------------------------------------------------------------------
 async def test_async_triggers_flush_and_close() -> None:
     got: list[list[int]] = []
