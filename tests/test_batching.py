@@ -309,6 +309,36 @@ async def test_async_full_queue_policies() -> None:
         await raising.add(2)
 
 
+async def test_async_block_policy_waits_for_room_and_times_out() -> None:
+    got: list[int] = []
+
+    async def send(batch: list[int]) -> None:
+        await asyncio.sleep(0.01)
+        got.extend(batch)
+
+    async with AsyncBatcher(send, config=BatchConfig(max_queue=2, max_items=100, interval=60,
+                                                     when_full="block")) as b:
+        for i in range(10):
+            assert await b.add(i)
+    assert got == list(range(10))
+
+    gate = asyncio.Event()
+
+    async def stuck(batch: list[int]) -> None:
+        await gate.wait()
+
+    blocked: AsyncBatcher[int] = AsyncBatcher(stuck, config=BatchConfig(
+        max_queue=1, max_items=1, interval=60, when_full="block", block_timeout=0.1))
+    await blocked.add(1)  # taken by the task, which then hangs
+    while blocked._buffer.items:
+        await asyncio.sleep(0.01)
+    await blocked.add(2)  # fills the queue
+    with pytest.raises(QueueFull, match="stayed full"):
+        await blocked.add(3)
+    gate.set()
+    await blocked.aclose()
+
+
 # -- against the reference server: exit and fork ----------------------------------------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
