@@ -121,8 +121,11 @@ class _Buffer(Generic[T]):
         return self.batch_ready() or (self.first_at is not None and now - self.first_at >= self.config.interval)
 
     def only_full(self, now: float) -> bool:
-        """Due by size alone: send the whole batches and let a partial tail wait for more items."""
-        return self.first_at is None or now - self.first_at < self.config.interval
+        """Due by size alone: send the whole batches and let a partial tail wait for more items.
+
+        Not with a ``merge``: merging everything waiting shrinks it most (counters of one stat become one).
+        """
+        return self.merge is None and (self.first_at is None or now - self.first_at < self.config.interval)
 
     def wait_time(self, now: float) -> float | None:
         if not self.items or self.first_at is None:
