@@ -10,7 +10,8 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from sdk._redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
 
@@ -46,8 +47,23 @@ def _record(response: Response) -> None:
             k.store.delete(JOURNAL, f"{seq - k.config.journal_size:012d}")
 
 
+def _path_args() -> dict[str, Any]:
+    """The URL variables of the request; for a 405 (no view ran), those of a method the route allows."""
+    if request.view_args is not None:
+        return request.view_args
+    error = request.routing_exception
+    allowed = list(error.valid_methods or []) if isinstance(error, MethodNotAllowed) else []
+    if allowed:
+        try:
+            _, args = current_app.url_map.bind_to_environ(request.environ).match(method=allowed[0])
+        except HTTPException:
+            return {}
+        return dict(args)
+    return {}
+
+
 def _redact_path() -> str:
-    secrets = {str(v) for k, v in (request.view_args or {}).items() if k in SECRET_PATH_ARGS and v}
+    secrets = {str(v) for k, v in _path_args().items() if k in SECRET_PATH_ARGS and v}
     return "/".join(MASK if part in secrets else part for part in request.path.split("/"))
 
 
