@@ -220,9 +220,7 @@ class Batcher(Generic[T]):
         self._buffer: _Buffer[T] = _Buffer(self.config, size_of, merge)
         self._closed = False
         self._init_sync_state()
-        ref: weakref.ref[Batcher[Any]] = weakref.ref(self)
-        atexit.register(_close_at_exit, ref)
-        os.register_at_fork(after_in_child=lambda: _after_fork(ref))
+        _LIVE.add(self)
 
     def _init_sync_state(self) -> None:
         self._lock = threading.Lock()
@@ -382,26 +380,32 @@ class Batcher(Generic[T]):
         self._init_sync_state()
 
 
-def _close_at_exit(ref: weakref.ref[Batcher[Any]]) -> None:
-    batcher = ref()
-    if batcher is not None and not batcher._closed and batcher._pid == os.getpid():
-        batcher.close(batcher.config.exit_deadline)
+# Every live batcher, weakly: one exit handler and one fork hook serve them all (registering one per
+# batcher would pile up handlers that can never be unregistered).
+_LIVE: weakref.WeakSet[Batcher[Any]] = weakref.WeakSet()
+_LIVE_ASYNC: weakref.WeakSet[AsyncBatcher[Any]] = weakref.WeakSet()
 
 
-def _report_at_exit(ref: weakref.ref[AsyncBatcher[Any]]) -> None:
+def _at_exit() -> None:
+    for batcher in list(_LIVE):
+        if not batcher._closed and batcher._pid == os.getpid():
+            batcher.close(batcher.config.exit_deadline)
     # No event loop is left to send with at exit: what was never closed is reported, not lost silently.
-    batcher = ref()
-    if batcher is not None and not batcher._closed:
-        left = batcher._buffer.abandon()
+    for abatcher in list(_LIVE_ASYNC):
+        left = [] if abatcher._closed else abatcher._buffer.abandon()
         if left:
-            _report(batcher._on_error, BatchError(f"{len(left)} items not sent: the async batcher was never "
-                                                  "closed (use `async with` or `await aclose()`)"), left)
+            _report(abatcher._on_error, BatchError(f"{len(left)} items not sent: the async batcher was never "
+                                                   "closed (use `async with` or `await aclose()`)"), left)
 
 
-def _after_fork(ref: weakref.ref[Batcher[Any]]) -> None:
-    batcher = ref()
-    if batcher is not None:
+def _after_fork_in_child() -> None:
+    for batcher in list(_LIVE):
         batcher._reset_after_fork()
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class AsyncBatcher(Generic[T]):
@@ -430,8 +434,7 @@ class AsyncBatcher(Generic[T]):
         self._send_lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._flush_requested = False
-        ref: weakref.ref[AsyncBatcher[Any]] = weakref.ref(self)
-        atexit.register(_report_at_exit, ref)
+        _LIVE_ASYNC.add(self)
 
     def _cond(self) -> asyncio.Condition:
         if self._changed is None:

@@ -471,3 +471,12 @@ def test_async_batcher_never_closed_reports_its_items_at_exit() -> None:
                          capture_output=True, text=True).stdout
     assert "sent [" not in out
     assert "on_error [0, 1, 2] 3 items not sent: the async batcher was never closed" in out
+
+
+def test_batchers_do_not_pile_up_exit_handlers() -> None:
+    import atexit
+
+    before = atexit._ncallbacks()  # CPython's count of registered exit handlers
+    batchers = [Batcher(Sink(), config=BatchConfig(background=False)) for _ in range(50)]
+    batchers += [AsyncBatcher(Sink(), config=BatchConfig(background=False)) for _ in range(50)]  # type: ignore[arg-type]
+    assert atexit._ncallbacks() == before
