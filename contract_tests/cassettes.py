@@ -6,6 +6,7 @@ both), so a replay with real keys matches a cassette that holds none.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -39,9 +40,21 @@ def scrub_body(body: bytes | str | None) -> bytes | str | None:
     return scrubbed.encode() if isinstance(body, bytes) else scrubbed
 
 
-def make_vcr(*, secrets_in_path: list[str] | None = None) -> vcr.VCR:
-    """A VCR that stores no secret: secret headers, query and body fields, and path segments."""
+def _scrub_response_body(body: bytes, known: list[str]) -> bytes:
+    # A reply may echo a key back (an error quoting the request): secret fields and known values go.
+    text = body.decode("utf-8", "replace")
+    with contextlib.suppress(ValueError):
+        text = json.dumps(_scrub_json(json.loads(text)), separators=(",", ":"))
+    for secret in known:
+        text = re.sub(secret, MASK, text)
+    return text.encode()
+
+
+def make_vcr(*, secrets_in_path: list[str] | None = None, secrets: list[str] | None = None) -> vcr.VCR:
+    """A VCR that stores no secret: secret headers, query and body fields, path segments, and the
+    ``secrets`` values (and ``secrets_in_path``) wherever they appear in a recorded reply."""
     path_secrets = [re.escape(s) for s in secrets_in_path or []]
+    known = path_secrets + [re.escape(s) for s in secrets or [] if s]
 
     def before_record_request(request: Any) -> Any:
         request.body = scrub_body(request.body)
@@ -51,6 +64,12 @@ def make_vcr(*, secrets_in_path: list[str] | None = None) -> vcr.VCR:
 
     def before_record_response(response: Any) -> Any:
         response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() not in ("date", "server")}
+        body = response.get("body", {}).get("string")
+        if isinstance(body, bytes) and body:
+            scrubbed = _scrub_response_body(body, known)
+            if scrubbed != body:
+                response["body"]["string"] = scrubbed
+                response["headers"] = {k: v for k, v in response["headers"].items() if k.lower() != "content-length"}
         return response
 
     return vcr.VCR(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import Admin
-from sdk import AsyncStatHatClient, BadRequest, Stat, StatHatClient, Unauthorized, ValidationError
+from sdk import AsyncStatHatClient, BadRequest, BatchConfig, Stat, StatHatClient, Unauthorized, ValidationError
 from sdk.stathat import expand_stat, multi_stat
 
 EZKEY = "dev-ezkey"
@@ -173,6 +174,7 @@ def bad(http: httpx.Client, **kwargs: Any) -> dict[str, Any]:
         ({"data": {"ezkey": EZKEY, "stat": "p~" + "y" * 254, "count": "1"}}, "over 255"),
         ({"data": {"ezkey": EZKEY, "stat": "a~b~c", "count": "1"}}, "at most one ~"),
         ({"data": {"ezkey": EZKEY, "stat": "x", "count": "1", "t": "yesterday"}}, "t: 'yesterday'"),
+        ({"data": {"ezkey": EZKEY, "stat": "x", "count": "1", "t": "1362772440000"}}, "milliseconds instead"),
         ({"json": {"data": [{"stat": "x", "count": 1}]}}, "ezkey"),
         ({"json": {"ezkey": EZKEY}}, "data: missing"),
         ({"json": {"ezkey": EZKEY, "data": {"stat": "x", "count": 1}}}, "data: must be a list"),
@@ -215,6 +217,7 @@ def test_body_over_the_limit_is_413_json(http: httpx.Client, admin: Admin) -> No
                          headers={"Content-Type": "application/json"})
     assert response.status_code == 413
     assert response.json()["status"] == 413
+    assert stats(admin).keys() == {"classic counter", "classic value"}, "nothing was recorded"
 
 
 def test_unknown_path_and_method_are_json(http: httpx.Client) -> None:
@@ -236,8 +239,31 @@ def test_sdk_refuses_bad_input_before_sending(client: StatHatClient, admin: Admi
         StatHatClient(base_url="http://127.0.0.1:1").count("x")
     with pytest.raises(ValidationError, match="at most 1000"):
         client.post([Stat("x", count=1)] * 1001)
+    with pytest.raises(ValidationError, match="milliseconds"):
+        client.count("x", 1, t=1362772440000)
     assert admin.requests(path="/stathat") == []
     assert expand_stat("a~b, c") == ["a b", "a c"]
+
+
+async def test_async_sdk_refuses_bad_input_and_raises_typed_errors(aclient: AsyncStatHatClient, admin: Admin) -> None:
+    with pytest.raises(ValidationError, match="over 255"):
+        await aclient.count("x" * 256)
+    with pytest.raises(ValidationError, match="not a number"):
+        await aclient.value("x", "ten")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="at most 1000"):
+        await aclient.post([Stat("x", count=1)] * 1001)
+    with pytest.raises(ValidationError, match="key and ukey"):
+        await aclient.classic_count("", "dev-ukey")
+    with pytest.raises(ValidationError, match="milliseconds"):
+        await aclient.classic_value("dev-value-key", "dev-ukey", 1.0, t=1362772440000)
+    assert admin.requests(path="/stathat") == []
+    await aclient.count("async kind", 1)
+    with pytest.raises(BadRequest, match="counter stat") as info:
+        await aclient.post([Stat("fine", count=1), Stat("async kind", value=2)])
+    assert info.value.status == 400 and info.value.message.startswith("data[1]: ")
+    with pytest.raises(Unauthorized, match="key/ukey"):
+        await aclient.classic_value("dev-value-key", "wrong", 1.5)
+    assert "fine" not in stats(admin) and total(admin, "async kind") == 1
 
 
 def test_sdk_raises_typed_error_from_body_status(client: StatHatClient) -> None:
@@ -261,6 +287,39 @@ def test_batcher_sums_counters_and_keeps_values(client: StatHatClient, admin: Ad
     assert 1 <= len(posts) <= 3, "a handful of JSON batches, not one request per item"
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+async def test_batcher_never_sends_more_than_a_batch_holds(base_url: str, admin: Admin, flavour: str) -> None:
+    config = BatchConfig(max_items=5000, interval=60)  # asks for more than the server takes in one batch
+    items = [Stat("many values", value=i) for i in range(1500)]  # values are never merged
+    if flavour == "sync":
+        with StatHatClient(EZKEY, base_url=f"{base_url}/stathat") as c, c.batcher(config) as batch:
+            for item in items:
+                batch.add(item)
+    else:
+        async with AsyncStatHatClient(EZKEY, base_url=f"{base_url}/stathat") as ac, ac.batcher(config) as abatch:
+            for item in items:
+                await abatch.add(item)
+    # A batch over 1000 items would have been refused whole (and recorded nothing): every value is there.
+    assert sorted(values(admin, "many values")) == list(range(1500))
+    assert len(admin.requests(path="/stathat/ez")) >= 2
+
+
+def test_batcher_shared_by_threads_delivers_each_count_exactly_once(client: StatHatClient, admin: Admin) -> None:
+    threads, per_thread = 8, 500
+    with client.batcher(BatchConfig(max_items=200, interval=0.01, max_queue=100_000)) as batch:
+        def produce() -> None:
+            for _ in range(per_thread):
+                batch.add(Stat("threaded", count=1))
+
+        workers = [threading.Thread(target=produce) for _ in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    assert batch.stats["failed"] == batch.stats["dropped"] == 0
+    assert total(admin, "threaded") == threads * per_thread
+
+
 async def test_async_batcher(aclient: AsyncStatHatClient, admin: Admin) -> None:
     async with aclient.batcher() as batch:
         for _ in range(300):
@@ -282,3 +341,11 @@ def test_wire_format_cassette(base_url: str, admin: Admin) -> None:
     for secret in (EZKEY, "dev-counter-key", "dev-value-key", "dev-ukey"):
         assert secret not in text
     assert "cassette batch~a,b" in text and "stat=cassette+count" in text
+
+
+def test_errors_carry_the_servers_request_id(client: StatHatClient, admin: Admin) -> None:
+    with pytest.raises(BadRequest) as info:
+        client.post([Stat("rid", count=1), Stat("rid", value=1)])
+    (entry,) = admin.requests(path="/stathat/ez")
+    assert info.value.request_id == entry["id"] and len(entry["id"]) == 32
+    assert f"(request id {entry['id']})" in str(info.value)

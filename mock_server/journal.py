@@ -7,11 +7,13 @@ and obeys the same faults.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from sdk._redact import SECRET_HEADERS, redact_query
+from sdk._redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
 
 from .errors import ServiceError
 from .kit import kit
@@ -26,13 +28,14 @@ META = "_meta"
 def _record(response: Response) -> None:
     k = kit()
     entry = {
+        "id": g.get("request_id"),
         "time": time.time(),
         "method": request.method,
-        "path": request.path,
+        "path": _redact_path(),
         "query": redact_query(request.query_string.decode("latin-1")),
         "status": response.status_code,
         "retry_count": request.headers.get("X-Retry-Count"),
-        "headers": {h: ("***" if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
+        "headers": {h: (MASK if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
         "body_bytes": request.content_length or 0,
         "validation_errors": getattr(g, "validation_errors", []),
     }
@@ -42,6 +45,26 @@ def _record(response: Response) -> None:
         k.store.put(JOURNAL, f"{seq:012d}", entry)
         if seq > k.config.journal_size:
             k.store.delete(JOURNAL, f"{seq - k.config.journal_size:012d}")
+
+
+def _path_args() -> dict[str, Any]:
+    """The URL variables of the request; for a 405 (no view ran), those of a method the route allows."""
+    if request.view_args is not None:
+        return request.view_args
+    error = request.routing_exception
+    allowed = list(error.valid_methods or []) if isinstance(error, MethodNotAllowed) else []
+    if allowed:
+        try:
+            _, args = current_app.url_map.bind_to_environ(request.environ).match(method=allowed[0])
+        except HTTPException:
+            return {}
+        return dict(args)
+    return {}
+
+
+def _redact_path() -> str:
+    secrets = {str(v) for k, v in _path_args().items() if k in SECRET_PATH_ARGS and v}
+    return "/".join(MASK if part in secrets else part for part in request.path.split("/"))
 
 
 def recent(limit: int, path: str | None = None) -> list[dict[str, Any]]:
@@ -86,6 +109,11 @@ def _take_fault() -> dict[str, Any] | None:
 
 def install_journal(app: Flask) -> None:
     @app.before_request
+    def request_id() -> None:
+        # Every reply says which request it answers (X-Request-Id); the journal entry carries the same id.
+        g.request_id = uuid.uuid4().hex
+
+    @app.before_request
     def inject_fault() -> Response | None:
         if request.path.startswith("/_admin"):
             return None
@@ -104,6 +132,8 @@ def install_journal(app: Flask) -> None:
 
     @app.after_request
     def journal(response: Response) -> Response:
+        if "request_id" in g:
+            response.headers.setdefault("X-Request-Id", g.request_id)
         if not request.path.startswith("/_admin"):
             _record(response)
         return response

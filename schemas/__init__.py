@@ -8,7 +8,7 @@ by relative URI (``"$ref": "common.json#/$defs/timestamp"``) through a ``referen
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -91,7 +91,7 @@ def validate(name: str, instance: object) -> list[SchemaError]:
 def _message(error: ValidationError) -> str:
     """A short message that never echoes a (possibly huge or secret) instance."""
     v: Any = error.validator_value
-    messages = {
+    messages: dict[str, Callable[[], str]] = {
         "type": lambda: f"must be of type {' or '.join(v) if isinstance(v, list) else v}",
         "maxItems": lambda: f"must have at most {v} items",
         "minItems": lambda: f"must have at least {v} item{'s' if v != 1 else ''}",
@@ -107,6 +107,12 @@ def _message(error: ValidationError) -> str:
         "format": lambda: f"is not a valid {v}",
         "maxProperties": lambda: f"must have at most {v} properties",
         "minProperties": lambda: f"must have at least {v} properties",
+        # jsonschema's own texts for these quote the whole instance (a key in it included).
+        "oneOf": lambda: "must match exactly one of the allowed shapes",
+        "anyOf": lambda: "must match one of the allowed shapes",
+        "not": lambda: "is not allowed here",
+        "uniqueItems": lambda: "must not repeat an item",
+        "contains": lambda: "has no item of the required shape",
     }
     make = messages.get(str(error.validator))
     text = make() if make else error.message

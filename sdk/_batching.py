@@ -4,7 +4,9 @@ Items are validated when they are added, so one bad item fails at once in the ca
 batch. A batch is flushed when it reaches ``max_items`` or ``max_bytes``, when ``interval`` seconds have
 passed since its first item, on ``flush()``, on ``close()`` and at interpreter exit (with a deadline).
 A batch that cannot be delivered reaches ``on_error(exc, items)``; without a callback it is logged with
-its size. Nothing accepted is dropped silently: a full queue follows ``when_full`` and counts drops.
+its size. Nothing accepted is dropped silently: a full queue follows ``when_full`` and counts drops; items
+still queued when ``close``'s deadline passes (or, for an async batcher never closed, at exit) go to
+``on_error`` with a ``BatchError``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from ._errors import QueueFull, ValidationError
+from ._errors import BatchError, QueueFull, ValidationError
 
 __all__ = ["AsyncBatcher", "BatchConfig", "Batcher", "FlushResult"]
 
@@ -109,26 +111,53 @@ class _Buffer(Generic[T]):
         if self.first_at is None:
             self.first_at = time.monotonic()
 
+    def batch_ready(self) -> bool:
+        """Enough waiting for a whole batch (by count or bytes)."""
+        return len(self.items) >= self.config.max_items or self.bytes >= self.config.max_bytes
+
     def due(self, now: float) -> bool:
         if not self.items:
             return False
-        c = self.config
-        return (len(self.items) >= c.max_items or self.bytes >= c.max_bytes
-                or (self.first_at is not None and now - self.first_at >= c.interval))
+        return self.batch_ready() or (self.first_at is not None and now - self.first_at >= self.config.interval)
+
+    def only_full(self, now: float) -> bool:
+        """Due by size alone: send the whole batches and let a partial tail wait for more items.
+
+        Not with a ``merge``: merging everything waiting shrinks it most (counters of one stat become one).
+        """
+        return self.merge is None and (self.first_at is None or now - self.first_at < self.config.interval)
 
     def wait_time(self, now: float) -> float | None:
         if not self.items or self.first_at is None:
             return None
         return max(0.0, self.config.interval - (now - self.first_at))
 
-    def take(self) -> list[list[T]]:
-        """Everything waiting, merged, cut into batches that respect ``max_items`` and ``max_bytes``."""
-        items = [item for item, _ in self.items]
-        self.items.clear()
-        self.bytes = 0
-        self.first_at = None
+    def take(self, only_full: bool = False) -> list[list[T]]:
+        """Everything waiting (or, with ``only_full``, the whole batches at its head), merged, cut into
+        batches that respect ``max_items`` and ``max_bytes``."""
+        c = self.config
+        if only_full:
+            items = []
+            while self.items and self.batch_ready():
+                count = size = 0
+                while self.items and count < c.max_items and (count == 0 or size + self.items[0][1] <= c.max_bytes):
+                    item, item_size = self.items.popleft()
+                    self.bytes -= item_size
+                    items.append(item)
+                    count += 1
+                    size += item_size
+            if not self.items:
+                self.first_at = None
+        else:
+            items = [item for item, _ in self.items]
+            self.items.clear()
+            self.bytes = 0
+            self.first_at = None
         if self.merge is not None and items:
-            items = self.merge(items)
+            try:
+                items = self.merge(items)
+            except Exception:  # a broken merge must not lose the items: they go unmerged
+                log.exception("merge failed; sending %d items unmerged", len(items))
         batches: list[list[T]] = []
         current: list[T] = []
         size = 0
@@ -143,6 +172,15 @@ class _Buffer(Generic[T]):
             batches.append(current)
         self.in_flight += sum(map(len, batches))
         return batches
+
+    def abandon(self) -> list[T]:
+        """Take every queued item out as failed (a close whose deadline passed)."""
+        left = [item for item, _ in self.items]
+        self.items.clear()
+        self.bytes = 0
+        self.first_at = None
+        self.failed += len(left)
+        return left
 
     def settled(self, count: int, ok: bool) -> None:
         self.in_flight -= count
@@ -182,9 +220,7 @@ class Batcher(Generic[T]):
         self._buffer: _Buffer[T] = _Buffer(self.config, size_of, merge)
         self._closed = False
         self._init_sync_state()
-        ref: weakref.ref[Batcher[Any]] = weakref.ref(self)
-        atexit.register(_close_at_exit, ref)
-        os.register_at_fork(after_in_child=lambda: _after_fork(ref))
+        _LIVE.add(self)
 
     def _init_sync_state(self) -> None:
         self._lock = threading.Lock()
@@ -230,13 +266,28 @@ class Batcher(Generic[T]):
                                len(self._buffer.items) + self._buffer.in_flight)
 
     def close(self, timeout: float | None = 10.0) -> FlushResult:
-        """Flush and stop the worker; later ``add`` calls raise."""
-        result = self.flush(timeout)
+        """Flush and stop the worker within ``timeout`` seconds in all; later ``add`` calls raise.
+
+        Items still queued when the time is up are not kept for later (nothing would send them once the
+        process exits): they go to ``on_error`` with a ``BatchError`` and count as failed.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        before = (self._buffer.delivered, self._buffer.failed)
+        self.flush(timeout)
         with self._lock:
             self._closed = True
             self._changed.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            left = self._buffer.abandon()
+        if left:
+            _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
+        with self._lock:
+            b = self._buffer
+            result = FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
+        if result.pending:
+            log.warning("batcher closed with %d items still being sent", result.pending)
         return result
 
     @property
@@ -260,6 +311,14 @@ class Batcher(Generic[T]):
     # -- internals ------------------------------------------------------------------------------
     def _make_room(self) -> bool:
         policy = self.config.when_full
+        if policy == "block" and not self.config.background:
+            # No worker to wait for: send what is queued on the caller's thread (lock released meanwhile).
+            self._lock.release()
+            try:
+                self._drain()
+            finally:
+                self._lock.acquire()
+            return not self._buffer.full or self._make_room()
         if policy == "block":
             deadline = None if self.config.block_timeout is None else time.monotonic() + self.config.block_timeout
             self._flush_requested = True
@@ -293,13 +352,14 @@ class Batcher(Generic[T]):
                     self._changed.wait(self._buffer.wait_time(time.monotonic()))
                 if self._closed and not self._buffer.items:
                     return
+                only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False
-            self._drain()
+            self._drain(only_full)
 
-    def _drain(self) -> None:
+    def _drain(self, only_full: bool = False) -> None:
         with self._send_lock:
             with self._lock:
-                batches = self._buffer.take()
+                batches = self._buffer.take(only_full)
             for batch in batches:
                 ok = True
                 try:
@@ -320,16 +380,32 @@ class Batcher(Generic[T]):
         self._init_sync_state()
 
 
-def _close_at_exit(ref: weakref.ref[Batcher[Any]]) -> None:
-    batcher = ref()
-    if batcher is not None and not batcher._closed and batcher._pid == os.getpid():
-        batcher.close(batcher.config.exit_deadline)
+# Every live batcher, weakly: one exit handler and one fork hook serve them all (registering one per
+# batcher would pile up handlers that can never be unregistered).
+_LIVE: weakref.WeakSet[Batcher[Any]] = weakref.WeakSet()
+_LIVE_ASYNC: weakref.WeakSet[AsyncBatcher[Any]] = weakref.WeakSet()
 
 
-def _after_fork(ref: weakref.ref[Batcher[Any]]) -> None:
-    batcher = ref()
-    if batcher is not None:
+def _at_exit() -> None:
+    for batcher in list(_LIVE):
+        if not batcher._closed and batcher._pid == os.getpid():
+            batcher.close(batcher.config.exit_deadline)
+    # No event loop is left to send with at exit: what was never closed is reported, not lost silently.
+    for abatcher in list(_LIVE_ASYNC):
+        left = [] if abatcher._closed else abatcher._buffer.abandon()
+        if left:
+            _report(abatcher._on_error, BatchError(f"{len(left)} items not sent: the async batcher was never "
+                                                   "closed (use `async with` or `await aclose()`)"), left)
+
+
+def _after_fork_in_child() -> None:
+    for batcher in list(_LIVE):
         batcher._reset_after_fork()
+
+
+atexit.register(_at_exit)
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class AsyncBatcher(Generic[T]):
@@ -358,6 +434,7 @@ class AsyncBatcher(Generic[T]):
         self._send_lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._flush_requested = False
+        _LIVE_ASYNC.add(self)
 
     def _cond(self) -> asyncio.Condition:
         if self._changed is None:
@@ -415,17 +492,28 @@ class AsyncBatcher(Generic[T]):
                            len(self._buffer.items) + self._buffer.in_flight)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
-        result = await self.flush(timeout)
+        """Flush and stop the task within ``timeout`` seconds in all; what is left goes to ``on_error``."""
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        before = (self._buffer.delivered, self._buffer.failed)
+        await self.flush(timeout)
         cond = self._cond()
         async with cond:
             self._closed = True
             cond.notify_all()
-        if self._task is not None:
+        if self._task is not None and not self._task.done():
             try:
-                await asyncio.wait_for(self._task, timeout)
+                remaining = None if deadline is None else max(0.0, deadline - loop.time())
+                await asyncio.wait_for(asyncio.shield(self._task), remaining)
             except TimeoutError:
-                self._task.cancel()
-        return result
+                self._task.cancel()  # its batch in flight reaches on_error (see _drain)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+        left = self._buffer.abandon()
+        if left:
+            _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
+        b = self._buffer
+        return FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
 
     @property
     def pending(self) -> int:
@@ -452,18 +540,24 @@ class AsyncBatcher(Generic[T]):
                         await asyncio.wait_for(cond.wait(), self._buffer.wait_time(time.monotonic()))
                 if self._closed and not self._buffer.items:
                     return
+                only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False
-            await self._drain()
+            await self._drain(only_full)
 
-    async def _drain(self) -> None:
+    async def _drain(self, only_full: bool = False) -> None:
         cond = self._cond()
         assert self._send_lock is not None
         async with self._send_lock:
-            batches = self._buffer.take()
-            for batch in batches:
+            batches = self._buffer.take(only_full)
+            for number, batch in enumerate(batches):
                 ok = True
                 try:
                     await self._send(batch)
+                except asyncio.CancelledError as exc:  # aclose's deadline: this and the rest are not sent
+                    for rest in batches[number:]:
+                        self._buffer.settled(len(rest), False)
+                        _report(self._on_error, BatchError(f"cancelled while sending: {exc or 'deadline'}"), rest)
+                    raise
                 except Exception as exc:  # every failure goes to on_error
                     ok = False
                     _report(self._on_error, exc, batch)

@@ -167,6 +167,7 @@ class BaseClient:
             except ValueError:
                 body = response.text
         message = self.redactor.text(self.error_message(body, response))
+        body = self.redactor.data(body)  # the exception keeps the body: no secret in it either
         request_id = next((response.headers[h] for h in self.request_id_headers if h in response.headers), None)
         headers = {k.lower(): v for k, v in self.redactor.headers(response.headers.items()).items()}
         cls = error_class(status)
@@ -209,10 +210,24 @@ class SyncAPIClient(BaseClient):
     ) -> None:
         super().__init__(**kwargs)
         self._owns_client = http_client is None
+        #: Built here (so rebuilt in a forked child) unless the caller passed a client or a transport.
+        self._default_http = http_client is None and transport is None
+        self._transport = transport
         self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout)
+        self._pid = os.getpid()
+
+    def _forked(self) -> None:
+        # A forked child must not write to the parent's pooled sockets: it gets a pool of its own. The
+        # parent's client is kept (not closed: closing could shut connections the parent still uses).
+        self._pid = os.getpid()
+        self._parent_http = self._http
+        self._http = httpx.Client(transport=self._transport, timeout=self.timeout)
+        self._owns_client = True
 
     def send(self, request: Request) -> httpx.Response:
         """Send with retries; return the successful response or raise the typed error."""
+        if self._default_http and self._pid != os.getpid():
+            self._forked()
         attempt = 0
         for try_ in tenacity.Retrying(**self._retrying_kwargs(request)):
             with try_:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "Redactor"]
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "Redactor"]
 
 MASK = "***"
 #: Query, form and JSON field names whose values are secrets, in every service.
 SECRET_PARAMS = frozenset(
     {"ezkey", "email", "key", "ukey", "app_key", "api_key", "auth_token", "api_token", "token", "checksum"}
 )
+#: URL path variables (Flask ``view_args``) whose values are secrets, e.g. Cyfe's ``/api/push/<widget_key>``.
+SECRET_PATH_ARGS = frozenset({"widget_key"})
 #: Header names whose values are secrets.
 SECRET_HEADERS = frozenset({"authorization", "x-access-token", "countly-token", "cookie", "x-api-key"})
 
@@ -32,6 +35,17 @@ class Redactor:
         if self._pattern is not None:
             value = self._pattern.sub(MASK, value)
         return _mask_pairs(value)
+
+    def data(self, value: Any) -> Any:
+        """A parsed body with secret fields masked and known secrets masked inside every string."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: MASK if isinstance(k, str) and k.lower() in SECRET_PARAMS else self.data(v)
+                    for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.data(v) for v in value]
+        return value
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         return {k: MASK if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}

@@ -63,8 +63,11 @@ class RetryPolicy:
                 return hint == "true"
         if isinstance(exc, TransportError):
             return not exc.sent or repeatable
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return exc.retry_after <= self.max_retry_after
+        retry_after = server_wait(exc)
+        if retry_after is not None and retry_after > self.max_retry_after:
+            return False  # longer than the caller will wait: raise now (RateLimited carries retry_after)
+        if isinstance(exc, RateLimited) and retry_after is not None:
+            return True
         if isinstance(exc, APIError):
             if exc.status in ALWAYS_SAFE_STATUSES:
                 return True
@@ -72,10 +75,8 @@ class RetryPolicy:
         return False
 
     def wait_for(self, exc: BaseException | None, retry_number: int) -> float:
-        retry_after = getattr(exc, "retry_after", None)
-        if isinstance(retry_after, (int, float)):
-            return max(0.0, float(retry_after))
-        return self.backoff(retry_number)
+        retry_after = server_wait(exc)
+        return self.backoff(retry_number) if retry_after is None else retry_after
 
     def tenacity_kwargs(self, *, idempotent: bool, describe: str) -> dict[str, object]:
         """Arguments for ``tenacity.Retrying``/``AsyncRetrying`` that apply this policy."""
@@ -86,18 +87,37 @@ class RetryPolicy:
             remaining = self.max_total - (time.monotonic() - state.start_time)
             return max(0.0, min(delay, remaining))
 
+        def stop(state: tenacity.RetryCallState) -> bool:
+            # Out of attempts or time; or the server asked for a wait that would end past max_total
+            # (retrying earlier than it asked would only be refused again).
+            elapsed = state.seconds_since_start or 0.0
+            exc = state.outcome.exception() if state.outcome else None
+            asked = server_wait(exc)
+            return (state.attempt_number >= self.max_attempts or elapsed >= self.max_total
+                    or (asked is not None and elapsed + asked > self.max_total))
+
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             sleep = state.next_action.sleep if state.next_action else 0.0
             log.info("Retrying %s in %.2f s after %s (attempt %d)", describe, sleep, exc, state.attempt_number)
 
         return {
-            "stop": tenacity.stop_after_attempt(self.max_attempts) | tenacity.stop_after_delay(self.max_total),
+            "stop": stop,
             "wait": wait,
             "retry": tenacity.retry_if_exception(lambda e: self.should_retry(e, idempotent=idempotent)),
             "before_sleep": before_sleep,
             "reraise": True,
         }
+
+
+def server_wait(exc: BaseException | None) -> float | None:
+    """The wait the server asked for with an error reply (``retry-after-ms``, then ``Retry-After``), if any."""
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        return exc.retry_after
+    if not isinstance(exc, APIError):
+        return None
+    wait = parse_retry_after_ms(exc.headers.get("retry-after-ms"))
+    return parse_retry_after(exc.headers.get("retry-after")) if wait is None else wait
 
 
 def parse_retry_after_ms(value: str | None) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,6 +21,10 @@ __all__ = ["AsyncStatHatClient", "Stat", "StatHatClient", "expand_stat", "multi_
 
 DEFAULT_BASE_URL = "https://api.stathat.com"
 MAX_NAME = 255
+#: The most items one JSON batch may hold (the server refuses a larger batch whole).
+MAX_BATCH = 1000
+#: The last second of year 9999: a larger ``t`` is almost always milliseconds sent as seconds.
+MAX_T = 253_402_300_799
 
 
 def multi_stat(prefix: str, names: Iterable[str]) -> str:
@@ -65,6 +70,15 @@ def _number(value: float | int | str, field: str) -> float | int:
     return value
 
 
+def _check_t(t: int | None) -> None:
+    if t is None:
+        return
+    if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+        raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
+    if t > MAX_T:
+        raise ValidationError(f"t: {t} is after year 9999: milliseconds instead of seconds?", field="t")
+
+
 @dataclass(frozen=True)
 class Stat:
     """One EZ update: a ``count`` or a ``value`` for ``stat`` at unix time ``t`` (None: when received)."""
@@ -81,8 +95,7 @@ class Stat:
         for field, v in (("count", self.count), ("value", self.value)):
             if v is not None:
                 _number(v, field)
-        if self.t is not None and (not isinstance(self.t, int) or self.t < 0):
-            raise ValidationError("t: must be unix seconds (a non-negative integer)", field="t")
+        _check_t(self.t)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {"stat": self.stat}
@@ -142,6 +155,7 @@ class _StatHatBase(BaseClient):
         if not key or not ukey:
             raise ValidationError("key and ukey are both required", field="key" if not key else "ukey")
         _number(number, field)
+        _check_t(t)
         return Request("POST", path, data={"key": key, "ukey": ukey, field: number, "t": t},
                        headers={}, idempotent=False)
 
@@ -188,9 +202,8 @@ class StatHatClient(_StatHatBase, SyncAPIClient):
         With ``stamp_time`` each update without ``t`` gets the time it was added, so summing never moves
         a count to another second.
         """
-        return Batcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
-                       validate=_stamp if stamp_time else None, merge=sum_counters,
-                       size_of=lambda s: len(str(s.to_json())))
+        return Batcher(self.post, config=_batch_config(config), on_error=on_error,
+                       validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
 
 
 class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
@@ -215,9 +228,19 @@ class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
 
     def batcher(self, config: BatchConfig | None = None, *, on_error: OnError[Stat] | None = None,
                 stamp_time: bool = True) -> AsyncBatcher[Stat]:
-        return AsyncBatcher(self.post, config=config or BatchConfig(max_items=1000), on_error=on_error,
-                            validate=_stamp if stamp_time else None, merge=sum_counters,
-                            size_of=lambda s: len(str(s.to_json())))
+        return AsyncBatcher(self.post, config=_batch_config(config), on_error=on_error,
+                            validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
+
+
+def _batch_config(config: BatchConfig | None) -> BatchConfig:
+    # A batch over MAX_BATCH would be refused whole, so no config may ask for one.
+    if config is None:
+        return BatchConfig(max_items=MAX_BATCH)
+    return dataclasses.replace(config, max_items=min(config.max_items, MAX_BATCH))
+
+
+def _size(stat: Stat) -> int:
+    return len(str(stat.to_json()))
 
 
 def _stamp(stat: Stat) -> Stat:

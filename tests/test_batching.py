@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from contract_tests.conftest import LiveServer
-from sdk import AsyncBatcher, BatchConfig, Batcher, QueueFull, Stat, StatHatClient, ValidationError
+from sdk import AsyncBatcher, BatchConfig, Batcher, BatchError, QueueFull, Stat, StatHatClient, ValidationError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +58,18 @@ def test_flush_on_count() -> None:
     result = b.close()
     assert sink.items == list(range(25))
     assert result.pending == 0
+
+
+def test_a_full_batch_goes_at_once_and_the_tail_waits_for_more() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=100, interval=60))
+    for i in range(130):
+        b.add(i)
+    wait_for(lambda: len(sink.batches) == 1)
+    time.sleep(0.05)  # the worker had its chance: it must not send the 30 as a batch of their own
+    assert sink.batches == [list(range(100))] and b.pending == 30
+    b.close()
+    assert sink.batches == [list(range(100)), list(range(100, 130))]
 
 
 def test_flush_on_bytes() -> None:
@@ -227,6 +239,20 @@ def test_merge_runs_over_everything_waiting_then_batches_are_cut() -> None:
     assert result.delivered == 1  # counted after merging: what the server received
 
 
+def test_a_failing_merge_sends_the_items_unmerged(caplog: pytest.LogCaptureFixture) -> None:
+    sink = Sink()
+
+    def broken(items: list[int]) -> list[int]:
+        raise RuntimeError("merge broke")
+
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_items=100, interval=60), merge=broken)
+    for i in range(5):
+        b.add(i)
+    result = b.close()
+    assert sink.items == list(range(5)) and result.delivered == 5 and result.pending == 0
+    assert "merge failed; sending 5 items unmerged" in caplog.text
+
+
 # -- async -----------------------------------------------------------------------------------------
 async def test_async_triggers_flush_and_close() -> None:
     got: list[list[int]] = []
@@ -283,6 +309,36 @@ async def test_async_full_queue_policies() -> None:
         await raising.add(2)
 
 
+async def test_async_block_policy_waits_for_room_and_times_out() -> None:
+    got: list[int] = []
+
+    async def send(batch: list[int]) -> None:
+        await asyncio.sleep(0.01)
+        got.extend(batch)
+
+    async with AsyncBatcher(send, config=BatchConfig(max_queue=2, max_items=100, interval=60,
+                                                     when_full="block")) as b:
+        for i in range(10):
+            assert await b.add(i)
+    assert got == list(range(10))
+
+    gate = asyncio.Event()
+
+    async def stuck(batch: list[int]) -> None:
+        await gate.wait()
+
+    blocked: AsyncBatcher[int] = AsyncBatcher(stuck, config=BatchConfig(
+        max_queue=1, max_items=1, interval=60, when_full="block", block_timeout=0.1))
+    await blocked.add(1)  # taken by the task, which then hangs
+    while blocked._buffer.items:
+        await asyncio.sleep(0.01)
+    await blocked.add(2)  # fills the queue
+    with pytest.raises(QueueFull, match="stayed full"):
+        await blocked.add(3)
+    gate.set()
+    await blocked.aclose()
+
+
 # -- against the reference server: exit and fork ----------------------------------------------------
 @pytest.fixture(scope="module")
 def server() -> Iterator[LiveServer]:
@@ -312,21 +368,115 @@ def test_items_queued_at_exit_reach_the_server(server: LiveServer) -> None:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_fork_child_gets_its_own_queue_and_thread(server: LiveServer) -> None:
     client = StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat")
+    client.count("forked", 0)  # a pooled keep-alive connection exists at fork time
     batch = client.batcher(BatchConfig(interval=3600))
     for _ in range(10):
         batch.add(Stat("forked", count=1))  # the parent's, pending at fork time
+    parent_pool = client._http
     pid = os.fork()
     if pid == 0:  # the child: its own items only, delivered by its own thread
         code = 1
         try:
-            child = StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat")
-            batch._send = child.post  # the parent's connection pool must not be shared across fork
+            # The same client and batcher as the parent: the client gets its own connection pool.
             for _ in range(5):
                 batch.add(Stat("forked", count=1))
             code = 0 if batch.close(10).pending == 0 else 2
+            if client._http is parent_pool:  # it wrote to the parent's pooled sockets
+                code = 3
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     batch.close()
+    client.count("forked", 0)  # the parent's pooled connection still works after the child used its own
+    client.close()
     assert stathat_total(server, "forked") == 15, "parent's 10 once, child's 5 once"
+
+
+def test_close_is_bounded_and_what_is_left_goes_to_on_error() -> None:
+    release = threading.Event()
+    sent: list[list[int]] = []
+
+    def slow(batch: list[int]) -> None:
+        release.wait(5)
+        sent.append(batch)
+
+    errors: list[tuple[BaseException, list[int]]] = []
+    b: Batcher[int] = Batcher(slow, config=BatchConfig(max_items=2, interval=60),
+                              on_error=lambda exc, items: errors.append((exc, items)))
+    for i in range(2):
+        b.add(i)
+    wait_for(lambda: b.stats["pending"] == 2 and not b._buffer.items)  # the first batch is being sent
+    for i in range(2, 5):
+        b.add(i)  # queued behind it
+    started = time.monotonic()
+    result = b.close(timeout=0.3)
+    assert time.monotonic() - started < 1.5, "one deadline for flush and join, not one each"
+    assert result.failed == 3 and result.pending == 2
+    ((exc, items),) = errors
+    assert isinstance(exc, BatchError) and "close deadline" in str(exc) and items == [2, 3, 4]
+    release.set()
+    wait_for(lambda: b.stats["pending"] == 0)
+    assert sent == [[0, 1]] and b.stats == {"delivered": 2, "failed": 3, "dropped": 0, "pending": 0}
+
+
+def test_block_policy_without_a_worker_sends_on_the_callers_thread() -> None:
+    sink = Sink()
+    b: Batcher[int] = Batcher(sink, config=BatchConfig(max_queue=2, max_items=100, interval=60,
+                                                       when_full="block", block_timeout=1, background=False))
+    for i in range(5):
+        assert b.add(i)
+    b.close()
+    assert sink.items == list(range(5)) and sink.batches[0] == [0, 1]
+
+
+async def test_async_close_deadline_reports_the_batch_in_flight_and_the_rest() -> None:
+    async def hang(batch: list[int]) -> None:
+        await asyncio.sleep(30)
+
+    errors: list[tuple[BaseException, list[int]]] = []
+    b: AsyncBatcher[int] = AsyncBatcher(hang, config=BatchConfig(max_items=2, interval=60),
+                                        on_error=lambda exc, items: errors.append((exc, items)))
+    for i in range(2):
+        await b.add(i)
+    while b._buffer.items:  # the task has taken the first batch
+        await asyncio.sleep(0.01)
+    await b.add(2)
+    started = time.monotonic()
+    result = await b.aclose(timeout=0.2)
+    assert time.monotonic() - started < 1.5
+    assert sorted(i for _, items in errors for i in items) == [0, 1, 2]
+    assert all(isinstance(exc, BatchError) for exc, _ in errors)
+    assert result.failed == 3 and result.pending == 0 and b.stats["failed"] == 3
+
+
+def test_async_batcher_never_closed_reports_its_items_at_exit() -> None:
+    script = textwrap.dedent("""
+        import asyncio
+        from sdk import AsyncBatcher, BatchConfig
+
+        async def send(batch):
+            print("sent", batch)
+
+        async def main():
+            b = AsyncBatcher(send, config=BatchConfig(interval=3600),
+                             on_error=lambda exc, items: print("on_error", sorted(items), exc))
+            for i in range(3):
+                await b.add(i)
+            # never closed: the loop ends with the items queued
+
+        asyncio.run(main())
+    """)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60,
+                         capture_output=True, text=True).stdout
+    assert "sent [" not in out
+    assert "on_error [0, 1, 2] 3 items not sent: the async batcher was never closed" in out
+
+
+def test_batchers_do_not_pile_up_exit_handlers() -> None:
+    import atexit
+
+    before = atexit._ncallbacks()  # CPython's count of registered exit handlers
+    batchers = [Batcher(Sink(), config=BatchConfig(background=False)) for _ in range(50)]
+    batchers += [AsyncBatcher(Sink(), config=BatchConfig(background=False)) for _ in range(50)]  # type: ignore[arg-type]
+    assert atexit._ncallbacks() == before

@@ -229,3 +229,57 @@ def test_server_can_forbid_or_allow_a_retry(sleeps: list[float]) -> None:
     yes = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(500, headers={"x-should-retry": "true"}), OK])
     client().count("x")  # a write after a 500 is normally not retried; the server said it is safe
     assert yes.call_count == 2
+
+
+@respx.mock
+def test_503_retry_after_is_honoured_too(sleeps: list[float]) -> None:
+    route = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(503, headers={"Retry-After": "2"}), OK])
+    client().count("x")
+    assert route.call_count == 2 and sleeps == [2.0]
+
+
+@respx.mock
+def test_503_retry_after_above_the_cap_is_not_waited_for(sleeps: list[float]) -> None:
+    route = respx.post(f"{BASE}/ez").mock(return_value=httpx.Response(503, headers={"Retry-After": "600"}))
+    with pytest.raises(ServerError):
+        client().count("x")
+    assert route.call_count == 1 and sleeps == []
+
+
+@respx.mock
+def test_retry_after_past_the_total_time_cap_raises_instead_of_retrying_early(sleeps: list[float]) -> None:
+    # 30 s is under max_retry_after (60 s) but the wait would end after max_total (10 s).
+    route = respx.post(f"{BASE}/ez").mock(return_value=httpx.Response(429, headers={"Retry-After": "30"}))
+    with pytest.raises(RateLimited) as info:
+        client(retry=RetryPolicy(max_total=10)).count("x")
+    assert info.value.retry_after == 30
+    assert route.call_count == 1 and sleeps == []
+
+
+class TrackedStream(httpx.SyncByteStream):
+    """A response body that records whether the client closed it."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_every_retried_response_is_closed(sleeps: list[float]) -> None:
+    replies = [(503, {}, b"{}"), (429, {"Retry-After": "1"}, b"{}"), (200, {}, b'{"status":200,"msg":"ok"}')]
+    streams: list[TrackedStream] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers, body = replies[len(streams)]
+        streams.append(TrackedStream(body))
+        return httpx.Response(status, headers=headers, stream=streams[-1])
+
+    with StatHatClient("secret-ezkey", base_url=BASE, transport=httpx.MockTransport(handler)) as c:
+        c.count("x")
+    assert len(streams) == 3
+    assert all(s.closed for s in streams), "a retry must not leak the failed attempt's connection"

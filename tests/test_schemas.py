@@ -36,3 +36,10 @@ def test_refs_across_files_resolve_and_messages_are_short() -> None:
 
 def test_load_returns_the_document() -> None:
     assert schemas.load("stathat/ez")["title"] == "StatHat EZ API"
+
+
+def test_messages_never_quote_the_instance() -> None:
+    # Both count and value: the item is "valid under each of" oneOf's branches; jsonschema would quote it.
+    (error,) = schemas.validate("stathat/ez#/$defs/item", {"stat": "secret-stat", "count": 1, "value": 2})
+    assert error.path == "$" and error.message == "must match exactly one of the allowed shapes"
+    assert "secret-stat" not in error.message

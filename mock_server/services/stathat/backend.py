@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sdk._errors import ValidationError
-from sdk.stathat import expand_stat
+from sdk.stathat import MAX_T, expand_stat
 
 from ...errors import ServiceError
 from ...store import Store
@@ -58,6 +58,8 @@ def _time(raw: Any, where: str, now: int) -> int:
         raise ServiceError(400, f"{where}: {raw!r} is not unix seconds") from None
     if t < 0:
         raise ServiceError(400, f"{where}: must not be negative")
+    if t > MAX_T:
+        raise ServiceError(400, f"{where}: {t} is after year 9999: milliseconds instead of seconds?")
     return t
 
 
@@ -105,8 +107,12 @@ class StatHatBackend:
             self.store.put(STATS, key, stat)
         return stat
 
-    def ez_updates(self, ezkey: str, item: dict[str, Any], where: str, now: int) -> list[Update]:
-        """The updates one EZ item makes, every rule checked; nothing is recorded here."""
+    def ez_updates(self, ezkey: str, item: dict[str, Any], where: str, now: int,
+                   known: dict[str, str | None] | None = None) -> list[Update]:
+        """The updates one EZ item makes, every rule checked; nothing is recorded here.
+
+        ``known`` remembers the kind of each stat already looked up in this request (None: no such stat).
+        """
         try:
             names = expand_stat(str(item.get("stat", "")))
         except ValidationError as exc:
@@ -119,43 +125,54 @@ class StatHatBackend:
         number = _number(item["count"] if has_count else item["value"], f"{where}{'count' if has_count else 'value'}")
         t = _time(item.get("t"), f"{where}t", now)
         updates = []
+        known = {} if known is None else known
         for name in names:
-            existing = self._stat(ezkey, name, kind, create=False)
-            if existing is not None and existing["kind"] != kind:
-                raise ServiceError(400, f"{where}stat {name!r} is a {existing['kind']} stat; send "
-                                        f"{'count' if existing['kind'] == 'counter' else 'value'}")
+            if name not in known:
+                existing = self._stat(ezkey, name, kind, create=False)
+                known[name] = None if existing is None else existing["kind"]
+            existing_kind = known[name]
+            if existing_kind is not None and existing_kind != kind:
+                raise ServiceError(400, f"{where}stat {name!r} is a {existing_kind} stat; send "
+                                        f"{'count' if existing_kind == 'counter' else 'value'}")
             updates.append(Update(name, kind, number, t))
         return updates
 
     def record(self, ezkey: str, updates: list[Update]) -> None:
+        # Each stat is read and written once per call, however many updates it gets (a batch of 1000
+        # values for one stat must not copy its points 1000 times).
+        by_name: dict[str, list[Update]] = {}
+        for u in updates:
+            by_name.setdefault(u.name, []).append(u)
         with self.store.transaction():
-            for u in updates:
-                stat = self._stat(ezkey, u.name, u.kind, create=True)
+            for name, group in by_name.items():
+                stat = self._stat(ezkey, name, group[0].kind, create=True)
                 assert stat is not None
-                if stat["kind"] != u.kind:  # a batch that mixes kinds for one new stat
-                    raise ServiceError(400, f"stat {u.name!r} is a {stat['kind']} stat")
                 points: list[dict[str, Any]] = stat["points"]
-                if u.kind == "counter":
-                    last = points[-1] if points else None
-                    same = last if last and last["t"] == u.t else next((p for p in points if p["t"] == u.t), None)
-                    if same is not None:
-                        same["count"] += u.number
+                counts = {p["t"]: p for p in points} if stat["kind"] == "counter" else {}
+                for u in group:
+                    if stat["kind"] != u.kind:  # a batch that mixes kinds for one new stat
+                        raise ServiceError(400, f"stat {u.name!r} is a {stat['kind']} stat")
+                    if u.kind == "value":
+                        points.append({"t": u.t, "value": u.number})
+                    elif u.t in counts:
+                        counts[u.t]["count"] += u.number
                     else:
-                        points.append({"t": u.t, "count": u.number})
-                        points.sort(key=lambda p: p["t"])
-                else:
-                    points.append({"t": u.t, "value": u.number})
-                self.store.put(STATS, f"{ezkey}\x1f{u.name}", stat)
+                        counts[u.t] = {"t": u.t, "count": u.number}
+                        points.append(counts[u.t])
+                if stat["kind"] == "counter":
+                    points.sort(key=lambda p: p["t"])
+                self.store.put(STATS, f"{ezkey}\x1f{name}", stat)
 
     def plan(self, ezkey: str, items: list[dict[str, Any]], *, batch: bool) -> list[Update]:
         """Every update the items make, every rule checked; nothing is recorded (call in a transaction)."""
         now = int(time.time())
         self.account(ezkey)
         updates: list[Update] = []
+        known: dict[str, str | None] = {}
         for i, item in enumerate(items):
             if batch and not isinstance(item, dict):
                 raise ServiceError(400, f"data[{i}]: must be an object with stat and count or value")
-            updates += self.ez_updates(ezkey, item, f"data[{i}]: " if batch else "", now)
+            updates += self.ez_updates(ezkey, item, f"data[{i}]: " if batch else "", now, known)
         kinds: dict[str, str] = {}
         for u in updates:
             if kinds.setdefault(u.name, u.kind) != u.kind:
