@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -68,10 +69,38 @@ def load(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A compiled validator for ``"service/file"`` or ``"service/file#/$defs/thing"``; cached."""
+    """A compiled validator for ``"service/file"`` or ``"service/file#/$defs/thing"``; cached.
+
+    ``$ref``s are inlined once here: jsonschema would otherwise look each one up through the registry for
+    every instance it checks (a 1000-item batch went from 0.33 s to a few ms). A recursive ``$ref`` is kept.
+    """
     base, _, pointer = name.partition("#")
     ref = schema_id(base) + (f"#{pointer}" if pointer else "")
-    return Draft202012Validator({"$ref": ref}, registry=registry())
+    return Draft202012Validator(_inline({"$ref": ref}, ref, ()), registry=registry())
+
+
+def _inline(node: Any, base: str, seen: tuple[str, ...]) -> Any:
+    """``node`` with every non-recursive ``$ref`` replaced by its target (siblings kept beside it via allOf).
+
+    ``base`` is the URI of the document ``node`` sits in, against which relative refs resolve.
+    """
+    if isinstance(node, list):
+        return [_inline(item, base, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _inline(v, base, seen) for k, v in node.items() if k not in ("$ref", "$id", "$defs")}
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        uri = urljoin(base, ref)
+        if uri in seen:
+            out["$ref"] = uri  # recursive: leave it to the registry
+        else:
+            target = registry().resolver().lookup(uri).contents
+            inlined = _inline(target, uri.partition("#")[0], (*seen, uri))
+            if not out:
+                return inlined
+            out.setdefault("allOf", []).append(inlined)
+    return out
 
 
 def _json_path(error: ValidationError) -> str:

@@ -43,3 +43,12 @@ def test_messages_never_quote_the_instance() -> None:
     (error,) = schemas.validate("stathat/ez#/$defs/item", {"stat": "secret-stat", "count": 1, "value": 2})
     assert error.path == "$" and error.message == "must match exactly one of the allowed shapes"
     assert "secret-stat" not in error.message
+
+
+def test_refs_are_inlined_once_and_recursion_is_kept() -> None:
+    # The compiled schema carries the targets, not $refs to look up per instance.
+    text = str(schemas.validator("stathat/ez#/$defs/batch").schema)
+    assert "$ref" not in text and "integer_string" not in text and "pattern" in text
+    from schemas import _inline
+
+    assert _inline({"$ref": "#/x"}, "https://e/a.json", ("https://e/a.json#/x",)) == {"$ref": "https://e/a.json#/x"}
