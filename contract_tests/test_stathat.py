@@ -349,3 +349,28 @@ def test_errors_carry_the_servers_request_id(client: StatHatClient, admin: Admin
     (entry,) = admin.requests(path="/stathat/ez")
     assert info.value.request_id == entry["id"] and len(entry["id"]) == 32
     assert f"(request id {entry['id']})" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "status", "message"),
+    [
+        ("/stathat/c", {"key": "dev-counter-key", "ukey": "dev-ukey", "count": "ten"}, 400,
+         "count: 'ten' is not a number"),
+        ("/stathat/c", {"ukey": "dev-ukey"}, 400, "key: missing"),
+        ("/stathat/c", {"key": "dev-counter-key"}, 400, "ukey: missing"),
+        ("/stathat/v", {"key": "dev-value-key", "ukey": "dev-ukey", "value": "x"}, 400, "value: 'x' is not a number"),
+        ("/stathat/v", {"key": "dev-value-key", "ukey": "dev-ukey", "value": ""}, 400, "value: missing"),
+        ("/stathat/c", {"key": "dev-counter-key", "ukey": "dev-ukey", "t": "soon"}, 400,
+         "t: 'soon' is not unix seconds"),
+    ],
+)
+def test_classic_errors_speak_like_ez(http: httpx.Client, admin: Admin, path: str, data: dict[str, str], status: int,
+                                      message: str) -> None:
+    assert http.post(path, data=data).json() == {"status": status, "msg": message}
+    assert stats(admin)["classic counter"]["points"] == stats(admin)["classic value"]["points"] == []
+
+
+def test_classic_blank_count_counts_one(http: httpx.Client, admin: Admin) -> None:
+    assert http.get("/stathat/c", params={"key": "dev-counter-key", "ukey": "dev-ukey", "count": ""}).json()[
+        "status"] == 200
+    assert total(admin, "classic counter") == 1

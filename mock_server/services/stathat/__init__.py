@@ -83,18 +83,21 @@ class StatHatService(Service):
         @operation("Classic API: count for a stat created beforehand", query="stathat/classic#/$defs/counter",
                    form="stathat/classic#/$defs/counter", responses={200: "stathat/ez#/$defs/reply"})
         def classic_count() -> Response:
-            p = params()
-            check("stathat/classic#/$defs/counter", p)
-            backend.classic("counter", p)
-            return _ok()
+            return classic("counter")
 
         @bp.route("/v", methods=["GET", "POST"])
         @operation("Classic API: value for a stat created beforehand", query="stathat/classic#/$defs/value",
                    form="stathat/classic#/$defs/value", responses={200: "stathat/ez#/$defs/reply"})
         def classic_value() -> Response:
-            p = params()
-            check("stathat/classic#/$defs/value", p)
-            backend.classic("value", p)
+            return classic("value")
+
+        def classic(kind: str) -> Response:
+            # A blank field is an absent one (old clients send ``count=``): /c then counts 1.
+            p = {k: v for k, v in params().items() if v != ""}
+            with backend.store.transaction():
+                ezkey, update = backend.classic_plan(kind, p)  # the rules first, with their own messages
+                check(f"stathat/classic#/$defs/{kind}", p)
+                backend.record(ezkey, [update])
             return _ok()
 
         return bp

@@ -179,16 +179,20 @@ class StatHatBackend:
                 raise ServiceError(400, f"stat {u.name!r} gets both counts and values in one batch")
         return updates
 
-    def classic(self, kind: str, params: dict[str, Any]) -> None:
-        now = int(time.time())
-        with self.store.transaction():
-            entry = self.store.get(CLASSIC, f"{params['key']}\x1f{params['ukey']}")
-            if entry is None:
-                raise ServiceError(401, "key/ukey: no stat has this key for this user")
-            if entry["kind"] != kind:
-                raise ServiceError(400, f"key: stat {entry['name']!r} is a {entry['kind']} stat; "
-                                        f"use /{'c' if entry['kind'] == 'counter' else 'v'}")
-            field = "count" if kind == "counter" else "value"
-            raw = params.get(field)
-            number = 1 if kind == "counter" and raw in (None, "") else _number(raw, field)
-            self.record(entry["ezkey"], [Update(entry["name"], kind, number, _time(params.get("t"), "t", now))])
+    def classic_plan(self, kind: str, params: dict[str, Any]) -> tuple[str, Update]:
+        """The account and the update a Classic call makes, every rule checked; nothing is recorded."""
+        for name in ("key", "ukey"):
+            if not params.get(name):
+                raise ServiceError(400, f"{name}: missing")
+        entry = self.store.get(CLASSIC, f"{params['key']}\x1f{params['ukey']}")
+        if entry is None:
+            raise ServiceError(401, "key/ukey: no stat has this key for this user")
+        if entry["kind"] != kind:
+            raise ServiceError(400, f"key: stat {entry['name']!r} is a {entry['kind']} stat; "
+                                    f"use /{'c' if entry['kind'] == 'counter' else 'v'}")
+        field = "count" if kind == "counter" else "value"
+        raw = params.get(field)
+        if raw in (None, "") and kind == "value":
+            raise ServiceError(400, "value: missing")
+        number = 1 if raw in (None, "") else _number(raw, field)
+        return entry["ezkey"], Update(entry["name"], kind, number, _time(params.get("t"), "t", int(time.time())))
