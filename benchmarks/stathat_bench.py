@@ -32,12 +32,12 @@ def main() -> None:
         body = {"ezkey": EZKEY, "stat": "bench a", "count": "1"}
 
         a = paired_ratio(lambda: sdk.count("bench a", 1), lambda: raw.post(f"{url}/stathat/ez", data=body),
-                         n=300, rounds=10)
+                         n=400, rounds=15)
         print(f"(a) SDK count() vs raw httpx POST: {a['ratio']:.3f}x "
               f"({a['ours_ms_per_call']:.3f} ms vs {a['baseline_ms_per_call']:.3f} ms per call)")
 
         b = paired_ratio(lambda: raw.post(f"{url}/stathat/ez", data=body), lambda: raw.post(f"{bare}/ez", data=body),
-                         n=300, rounds=10)
+                         n=400, rounds=15)
         print(f"(b) /stathat/ez vs bare Flask endpoint: {b['ratio']:.3f}x "
               f"({b['ours_ms_per_call']:.3f} ms vs {b['baseline_ms_per_call']:.3f} ms per call)")
 
