@@ -112,8 +112,9 @@ class _Base(Generic[T]):
 class Paginator(_Base[T]):
     """``for item in paginator``, or ``for page in paginator.pages()``."""
 
-    def __init__(self, fetch: Fetch, spec: PageSpec[T], **kwargs: int | str | None) -> None:
-        super().__init__(spec, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, fetch: Fetch, spec: PageSpec[T], *, cursor: str | None = None,
+                 max_pages: int | None = None, max_items: int | None = None) -> None:
+        super().__init__(spec, cursor=cursor, max_pages=max_pages, max_items=max_items)
         self._fetch = fetch
 
     def pages(self) -> Iterator[Page[T]]:
@@ -131,8 +132,9 @@ class Paginator(_Base[T]):
 class AsyncPaginator(_Base[T]):
     """``async for item in paginator``, or ``async for page in paginator.pages()``."""
 
-    def __init__(self, fetch: AsyncFetch, spec: PageSpec[T], **kwargs: int | str | None) -> None:
-        super().__init__(spec, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, fetch: AsyncFetch, spec: PageSpec[T], *, cursor: str | None = None,
+                 max_pages: int | None = None, max_items: int | None = None) -> None:
+        super().__init__(spec, cursor=cursor, max_pages=max_pages, max_items=max_items)
         self._fetch = fetch
 
     async def pages(self) -> AsyncIterator[Page[T]]:
