@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     app = create_app(cfg)
     print(banner(app.extensions["analytics_api_kit"], f"http://{args.host}:{args.port}"), flush=True)
+    # werkzeug's access log prints raw paths and query strings (widget keys, ezkeys): print ours instead.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
+    logging.getLogger("mock_server.access").setLevel(logging.INFO)
     run_simple(args.host, args.port, app, threaded=args.workers == 1, processes=args.workers,
                use_reloader=False, use_debugger=False)
     return 0

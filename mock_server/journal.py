@@ -6,6 +6,7 @@ and obeys the same faults.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from typing import Any
@@ -20,6 +21,10 @@ from .kit import kit
 
 __all__ = ["install_journal", "recent"]
 
+#: The access log, one line a request with secrets masked; ``mock-server`` prints it instead of werkzeug's
+#: own (which would print widget keys in paths and ezkeys in query strings).
+access_log = logging.getLogger("mock_server.access")
+
 JOURNAL = "_journal"
 FAULTS = "_faults"
 META = "_meta"
@@ -27,7 +32,7 @@ META = "_meta"
 
 def _record(response: Response) -> None:
     k = kit()
-    entry = {
+    entry: dict[str, Any] = {
         "id": g.get("request_id"),
         "time": time.time(),
         "method": request.method,
@@ -39,6 +44,9 @@ def _record(response: Response) -> None:
         "body_bytes": request.content_length or 0,
         "validation_errors": getattr(g, "validation_errors", []),
     }
+    if access_log.isEnabledFor(logging.INFO):
+        query = f"?{entry['query']}" if entry["query"] else ""
+        access_log.info('"%s %s%s" %s', entry["method"], entry["path"], query, entry["status"])
     with k.store.transaction():
         seq = int(k.store.get(META, "journal_seq") or 0) + 1
         k.store.put(META, "journal_seq", seq)

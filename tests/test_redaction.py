@@ -121,3 +121,15 @@ def test_server_journal_masks_secret_path_segments() -> None:
     c.get("/cyfe/api/push/dev-widget")  # a 405: no view ran, the route still names the segment
     entries = c.get("/_admin/requests?limit=2").get_json()["requests"]
     assert [(e["path"], e["status"]) for e in entries] == [("/cyfe/api/push/***", 200), ("/cyfe/api/push/***", 405)]
+
+
+def test_server_access_log_masks_secrets(caplog: pytest.LogCaptureFixture) -> None:
+    from mock_server import create_app
+
+    caplog.set_level(logging.INFO, logger="mock_server.access")
+    c = create_app().test_client()
+    c.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130320", "Users": 1}]})
+    c.get("/stathat/ez?ezkey=dev-ezkey&stat=x&count=1")
+    lines = [r.getMessage() for r in caplog.records if r.name == "mock_server.access"]
+    assert lines == ['"POST /cyfe/api/push/***" 200', '"GET /stathat/ez?ezkey=***&stat=x&count=1" 200']
+    assert "dev-widget" not in caplog.text and "dev-ezkey" not in caplog.text
