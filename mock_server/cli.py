@@ -54,7 +54,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers > 1 and not cfg.store.startswith("sqlite:"):
         print("mock-server: --workers > 1 needs --store sqlite:///path.db (memory is per process)", file=sys.stderr)
         return 2
-    app = create_app(cfg)
+    try:
+        app = create_app(cfg)
+    except (OSError, ValueError) as exc:  # a bad store URL or file: say so, no traceback
+        print(f"mock-server: {exc}", file=sys.stderr)
+        return 2
     print(banner(app.extensions["analytics_api_kit"], f"http://{args.host}:{args.port}"), flush=True)
     # werkzeug's access log prints raw paths and query strings (widget keys, ezkeys): print ours instead.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

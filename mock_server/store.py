@@ -192,6 +192,8 @@ class SqliteStore:
                 "CREATE TABLE IF NOT EXISTS kv (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,"
                 " key TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL, UNIQUE (ns, key))"
             )
+            if "pos" not in {row[1] for row in conn.execute("PRAGMA table_info(kv)")}:
+                raise ValueError(f"{path}: a store file of an older layout (no positions); start from a new file")
             conn.execute("CREATE INDEX IF NOT EXISTS kv_ns_pos ON kv (ns, pos)")
 
     def _conn(self) -> sqlite3.Connection:

@@ -191,3 +191,9 @@ def test_cli_refuses_bad_arguments() -> None:
     r = subprocess.run([sys.executable, "-m", "mock_server", "--config", "/nonexistent.json"], cwd=ROOT,
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and "nonexistent" in r.stderr
+
+
+def test_cli_refuses_a_bad_store(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "mock_server", "--store", "redis://nowhere"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "unknown store 'redis://nowhere'" in r.stderr and "Traceback" not in r.stderr

@@ -123,3 +123,13 @@ def test_sqlite_slices_seek_the_position_index(tmp_path: Path) -> None:
     plan = " ".join(str(row) for row in s._conn().execute(
         "EXPLAIN QUERY PLAN SELECT key, value FROM kv WHERE ns=? AND pos>=? ORDER BY pos LIMIT ?", ("users", 200, 5)))
     assert "kv_ns_pos" in plan and "pos>?" in plan
+
+
+def test_sqlite_refuses_a_file_of_the_older_layout(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE kv (id INTEGER PRIMARY KEY, ns TEXT, key TEXT, value TEXT, UNIQUE (ns, key))")
+    with pytest.raises(ValueError, match="older layout"):
+        SqliteStore(str(path))
