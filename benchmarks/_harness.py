@@ -31,6 +31,13 @@ def free_port() -> int:
 @contextmanager
 def server(*args: str, module: str = "mock_server") -> Iterator[str]:
     """``python -m <module> --port N ...`` in a subprocess; yields its base URL once it answers."""
+    with server_process(*args, module=module) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(*args: str, module: str = "mock_server") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As ``server``, and the process too (to read its memory, say)."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
@@ -42,7 +49,7 @@ def server(*args: str, module: str = "mock_server") -> Iterator[str]:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        yield url
+        yield url, proc
     finally:
         proc.terminate()
         proc.wait(10)

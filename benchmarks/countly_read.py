@@ -6,16 +6,14 @@ default), 20 event keys, 10 segment values, 1,000 devices with sessions. Times `
 ``/o/analytics/dashboard`` at each size (median of 30 requests), prints the ratios 1M/10k (target: at
 most 2x) and the server's peak RSS (VmHWM).
 
-    .venv/bin/python benchmarks/countly_read.py [--small 10000] [--big 1000000] [--days 7]
+    .venv/bin/python -m benchmarks.countly_read [--small 10000] [--big 1000000] [--days 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -24,6 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._harness import server_process
 from sdk.countly import CountlyClient
 
 APP_KEY, APP_ID, API_KEY = "dev-app-key", "0123456789abcdef01234567", "dev-api-key"
@@ -32,10 +31,6 @@ ENTRIES = 10  # devices per bulk request, PER_REQUEST // ENTRIES events each
 KEYS = [f"event_{i}" for i in range(20)]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -90,17 +85,7 @@ def main() -> int:
     parser.add_argument("--big", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=7, help="the events' time window (ending now)")
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/_admin/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with server_process() as (base, server):
         rng = random.Random(7)
         now = int(time.time())
         with CountlyClient(base_url=f"{base}/countly", app_key=APP_KEY, timeout=120) as client, \
@@ -120,9 +105,6 @@ def main() -> int:
         print(f"server peak RSS: {rss_small:.0f} MB after {args.small:,}, {rss_big:.0f} MB after {args.big:,}")
         worst = max(big[n] / small[n] for n in small)
         return 0 if worst <= 2 else 1
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 if __name__ == "__main__":
