@@ -156,9 +156,22 @@ class BaseClient:
         return response.reason_phrase or "error"
 
     def check_response(self, response: httpx.Response) -> None:
-        """Raise the typed error for an error response; services may add checks of the body."""
+        """Raise the typed error for an error response, or for a 2xx whose body says it failed."""
         if response.is_error:
             raise self.make_error(response.status_code, response)
+        if type(self).status_in_body is BaseClient.status_in_body:
+            return  # the service never hides errors in a 2xx: no need to parse the body here
+        try:
+            body = response.json()
+        except ValueError:
+            return
+        status = self.status_in_body(body)
+        if status is not None:
+            raise self.make_error(status, response, body)
+
+    def status_in_body(self, body: Any) -> int | None:
+        """The error status a 2xx body carries (StatHat, Countly's checksum refusals); None if it succeeded."""
+        return None
 
     def make_error(self, status: int, response: httpx.Response, body: Any = None) -> APIError:
         if body is None:

@@ -9,8 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 import schemas
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
@@ -159,15 +157,11 @@ class _StatHatBase(BaseClient):
         return Request("POST", path, data={"key": key, "ukey": ukey, field: number, "t": t},
                        headers={}, idempotent=False)
 
-    def check_response(self, response: httpx.Response) -> None:
-        super().check_response(response)
+    def status_in_body(self, body: Any) -> int | None:
         # StatHat answers errors with HTTP 200 and the real status in the body.
-        try:
-            body = response.json()
-        except ValueError:
-            return
         if isinstance(body, Mapping) and isinstance(body.get("status"), int) and body["status"] != 200:
-            raise self.make_error(body["status"], response, body)
+            return int(body["status"])
+        return None
 
 
 class StatHatClient(_StatHatBase, SyncAPIClient):

@@ -138,7 +138,7 @@ def test_sync_and_async_have_the_same_methods() -> None:
     assert sync - {"close"} == async_ - {"aclose"}
     for name in async_ - {"session"}:
         if name in sync and name not in ("build_request", "check_response", "describe", "error_message",
-                                         "make_error", "transport_error", "with_options"):
+                                         "make_error", "status_in_body", "transport_error", "with_options"):
             assert inspect.iscoroutinefunction(getattr(AsyncCountlyClient, name)), name
 
 

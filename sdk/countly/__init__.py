@@ -201,14 +201,9 @@ class _CountlyBase(BaseClient):
             return str(body["result"])
         return super().error_message(body, response)
 
-    def check_response(self, response: httpx.Response) -> None:
-        super().check_response(response)
-        try:
-            body = response.json()
-        except ValueError:
-            return
-        if isinstance(body, Mapping) and body.get("result") in _REFUSALS:
-            raise self.make_error(400, response, body)
+    def status_in_body(self, body: Any) -> int | None:
+        # Countly refuses a bad checksum with HTTP 200 and a result string.
+        return 400 if isinstance(body, Mapping) and body.get("result") in _REFUSALS else None
 
     @staticmethod
     def _time(response: httpx.Response) -> TimeData:
