@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from sdk._redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
+from schemas.redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
 
 from .errors import ServiceError
 from .kit import kit

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-__all__ = ["BASE_URI", "SchemaError", "load", "registry", "schema_id", "validate", "validator"]
+__all__ = ["BASE_URI", "RuleError", "SchemaError", "load", "registry", "schema_id", "validate", "validator"]
 
 BASE_URI = "https://analytics-api-kit.dev/schemas/"
 _ROOT = Path(__file__).resolve().parent
@@ -35,6 +35,18 @@ class SchemaError:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+class RuleError(ValueError):
+    """A wire rule that JSON Schema cannot say was broken; ``field`` names the parameter.
+
+    Raised by the per-service rule modules (``schemas.stathat``, ``schemas.reports``...): the server turns
+    it into the service's own error reply, the SDK into its ``ValidationError`` before anything is sent.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def schema_id(name: str) -> str:

@@ -5,19 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "Redactor"]
+from schemas.redact import MASK, SECRET_HEADERS, SECRET_PARAMS, SECRET_PATH_ARGS, redact_query
 
-MASK = "***"
-#: Query, form and JSON field names whose values are secrets, in every service.
-SECRET_PARAMS = frozenset(
-    {"ezkey", "email", "key", "ukey", "app_key", "api_key", "auth_token", "api_token", "token", "checksum"}
-)
-#: URL path variables (Flask ``view_args``) whose values are secrets, e.g. Cyfe's ``/api/push/<widget_key>``.
-SECRET_PATH_ARGS = frozenset({"widget_key"})
-#: Header names whose values are secrets.
-SECRET_HEADERS = frozenset({"authorization", "x-access-token", "countly-token", "cookie", "x-api-key"})
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "Redactor", "redact_query"]
 
 
 class Redactor:
@@ -61,8 +52,3 @@ _PAIR = re.compile(
 def _mask_pairs(text: str) -> str:
     return _PAIR.sub(lambda m: f"{m['k']}{m['sep']}{MASK}" if m["v"] else m[0], text)
 
-
-def redact_query(query: str) -> str:
-    """A query string with the values of secret parameters masked (used by the server's journal)."""
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="*")

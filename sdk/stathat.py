@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import schemas
+from schemas import RuleError
+from schemas import stathat as rules
+from schemas.stathat import MAX_T
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
@@ -18,11 +21,8 @@ from ._errors import ValidationError
 __all__ = ["AsyncStatHatClient", "Stat", "StatHatClient", "expand_stat", "multi_stat"]
 
 DEFAULT_BASE_URL = "https://api.stathat.com"
-MAX_NAME = 255
 #: The most items one JSON batch may hold (the server refuses a larger batch whole).
 MAX_BATCH = 1000
-#: The last second of year 9999: a larger ``t`` is almost always milliseconds sent as seconds.
-MAX_T = 253_402_300_799
 
 
 def multi_stat(prefix: str, names: Iterable[str]) -> str:
@@ -34,27 +34,11 @@ def multi_stat(prefix: str, names: Iterable[str]) -> str:
 
 
 def expand_stat(name: str) -> list[str]:
-    """The stat names a ``prefix~a,b`` name posts to (``["prefix a", "prefix b"]``), checked.
-
-    Raises ``ValidationError`` naming the rule: empty, more than one ``~``, an empty name in the
-    list, or an expanded name over 255 characters.
-    """
-    if not name:
-        raise ValidationError("stat: must not be empty", field="stat")
-    if "~" not in name:
-        names = [name]
-    else:
-        prefix, _, rest = name.partition("~")
-        if "~" in rest:
-            raise ValidationError("stat: at most one ~ is allowed", field="stat")
-        parts = rest.split(",")
-        if any(not p.strip() for p in parts):
-            raise ValidationError("stat: empty name in the list after ~", field="stat")
-        names = [f"{prefix} {p.strip()}" if prefix else p.strip() for p in parts]
-    for n in names:
-        if len(n) > MAX_NAME:
-            raise ValidationError(f"stat: {n[:40]!r}... is {len(n)} characters, over {MAX_NAME}", field="stat")
-    return names
+    """The stat names a ``prefix~a,b`` name posts to, checked by the contract's rule (``schemas.stathat``)."""
+    try:
+        return rules.expand_stat(name)
+    except RuleError as exc:
+        raise ValidationError(str(exc), field=exc.field) from None
 
 
 def _number(value: float | int | str, field: str) -> float | int:

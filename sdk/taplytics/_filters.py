@@ -1,16 +1,24 @@
 """Push filters: the rules the API text states, a builder that refuses the filters it calls bad, versions.
 
-The server imports ``FILTER_TYPES``, ``STRING_TYPES`` and ``version_key`` from here, so the SDK and the
-reference server agree on which types order how.
+The types and the version order are the contract's (``schemas.taplytics``), so the SDK and the reference
+server agree on which types order how.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from schemas.taplytics import (
+    COMPARATORS,
+    FILTER_TYPES,
+    OS_VALUES,
+    STRING_TYPES,
+    VERSION_TYPES,
+    version_key,
+)
 
 from .._errors import ValidationError
 
@@ -21,31 +29,6 @@ FilterType = Literal["an_version", "ios_version", "os", "id", "email", "custom_d
                      "app_lang", "country", "device_model", "push_token", "push_token_sandbox"]
 Comparator = Literal["=", "<=", ">=", "!="]
 Value = str | int | float
-
-FILTER_TYPES: tuple[str, ...] = ("an_version", "ios_version", "os", "id", "email", "custom_data", "gender", "user_id",
-                                 "age", "app_lang", "country", "device_model", "push_token", "push_token_sandbox")
-COMPARATORS: tuple[str, ...] = ("=", "<=", ">=", "!=")
-#: Types whose values are plain strings: an ordering comparator on them compares ASCII codes (a bad filter).
-STRING_TYPES = frozenset({"os", "id", "email", "gender", "user_id", "app_lang", "country", "device_model",
-                          "push_token", "push_token_sandbox"})
-VERSION_TYPES = frozenset({"an_version", "ios_version"})
-OS_VALUES = ("iOS", "Android")
-_PART = re.compile(r"(\d+)|([^\d.]+)")
-
-
-def version_key(version: str) -> tuple[tuple[int, int, str], ...]:
-    """A sort key comparing versions as versions: ``"5.10" > "5.9"``, ``"5.0" == "5.0.0"``.
-
-    Numeric parts compare as numbers; a textual part (``"beta"``) sorts before a number in the same place.
-    Trailing zero parts are dropped so that ``5.0`` and ``5.0.0`` are equal.
-    """
-    parts: list[tuple[int, int, str]] = []
-    for number, text in _PART.findall(str(version)):
-        parts.append((1, int(number), "") if number else (0, 0, text))
-    while parts and parts[-1] == (1, 0, ""):
-        parts.pop()
-    return tuple(parts)
-
 
 @dataclass(frozen=True)
 class Filter:

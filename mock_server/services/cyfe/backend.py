@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from sdk.cyfe import DATE_LABEL, OPTION_NAMES, _tidy, add_values, check_option, parse_date, parse_value
+from schemas.cyfe import DATE_LABEL, OPTION_NAMES, add_values, check_option, parse_date, parse_value, tidy
 
 from ...errors import ServiceError
 from ...store import MemoryStore, Store
@@ -306,5 +306,5 @@ def _aggregate(rows: list[dict[str, Any]], metric: str, method: str) -> int | fl
     total = add_values(values) if values else math.inf
     if not math.isfinite(total):
         return None
-    return _tidy(round(total / len(values), 6)) if method == "average" else total
+    return tidy(round(total / len(values), 6)) if method == "average" else total
 

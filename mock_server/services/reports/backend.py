@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sdk._errors import ValidationError
-from sdk.reports import AWARENESS_FIELDS, READ_FIELDS, format_instant, parse_instant
+from schemas import RuleError
+from schemas.reports import AWARENESS_FIELDS, READ_FIELDS, format_instant, parse_instant
 
 from ...store import Store
 from .errors import ReportsError, invalid, missing, not_found
@@ -127,7 +127,7 @@ def _instant(p: Mapping[str, str], name: str) -> int:
         raise missing(name, "an ISO 8601 timestamp such as 2016-01-01T00:00:00Z")
     try:
         return to_ms(parse_instant(raw, name))
-    except ValidationError as exc:
+    except RuleError as exc:
         raise invalid(name, str(exc).removeprefix(f"{name}: ")) from None
 
 
@@ -192,7 +192,7 @@ class _Pending:
 def _seed_time(raw: str, path: str) -> int:
     try:
         return to_ms(parse_instant(raw, path))
-    except ValidationError as exc:
+    except RuleError as exc:
         raise _seed_error(path, str(exc).removeprefix(f"{path}: ")) from None
 
 

@@ -11,7 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sdk.reports import format_instant
+from schemas.reports import format_instant
 
 __all__ = ["demo_dataset"]
 

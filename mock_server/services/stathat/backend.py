@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sdk._errors import ValidationError
-from sdk.stathat import MAX_T, expand_stat
+from schemas import RuleError
+from schemas.stathat import MAX_T, expand_stat
 
 from ...errors import ServiceError
 from ...store import Store
@@ -115,7 +115,7 @@ class StatHatBackend:
         """
         try:
             names = expand_stat(str(item.get("stat", "")))
-        except ValidationError as exc:
+        except RuleError as exc:
             raise ServiceError(400, f"{where}{exc}") from None
         has_count = item.get("count") not in (None, "")
         has_value = item.get("value") not in (None, "")

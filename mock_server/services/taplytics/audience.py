@@ -14,7 +14,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from sdk.taplytics._filters import VERSION_TYPES, version_key
+from schemas.taplytics import VERSION_TYPES, version_key
 
 __all__ = ["matches"]
 
