@@ -35,8 +35,11 @@ from .models import (
     Event,
     EventCatalogue,
     Metrics,
+    SdkConfig,
     TimeData,
+    ViewRow,
     countries_from_json,
+    views_from_json,
 )
 
 __all__ = [
@@ -53,14 +56,17 @@ __all__ = [
     "Event",
     "EventCatalogue",
     "Metrics",
+    "SdkConfig",
     "TimeData",
+    "ViewRow",
 ]
 
 SDK_NAME = "analytics-api-kit-python"
 SDK_VERSION = "0.1.0"
 #: Read methods whose answer is the nested time-bucket object.
 TIME_METHODS = ("sessions", "users", "locations", "device_details", "app_versions", "devices", "carriers",
-                "cities", "langs")
+                "cities", "langs", "density")
+VIEW_EVENT = "[CLY]_view"
 #: 200 replies that are refusals (Countly answers checksum problems with 200).
 _REFUSALS = ("Request does not have checksum", "Request does not match checksum")
 Period = str | tuple[int, int] | None
@@ -175,7 +181,48 @@ class _CountlyBase(BaseClient):
                                                 "requests": json.dumps(out, separators=(",", ":"))},
                        idempotent=True)
 
+    def _view(self, name: str, *, start: bool, url: str | None, seconds: int | None) -> Request:
+        """A ``[CLY]_view`` event: a visit (``seconds`` None) or the time spent on the view."""
+        if not isinstance(name, str) or not name:
+            raise ValidationError("name: must be a non-empty string", field="name")
+        segmentation: dict[str, Any] = {"name": name}
+        event: dict[str, Any] = {"key": VIEW_EVENT, "count": 1, "timestamp": _now_ms(), "segmentation": segmentation}
+        if seconds is None:
+            segmentation["visit"] = 1
+            if start:
+                segmentation["start"] = 1
+            if url is not None:
+                segmentation["view"] = url
+        else:
+            if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+                raise ValidationError("seconds: must be a non-negative number of seconds", field="seconds")
+            event["dur"] = seconds
+        return self._write({"events": [event]})
+
+    def _change_id(self, device_id: str) -> Request:
+        if not isinstance(device_id, str) or not device_id:
+            raise ValidationError("device_id: must be a non-empty string", field="device_id")
+        old = self._need("device_id")
+        if device_id == old:
+            raise ValidationError("device_id: is already the client's device id", field="device_id")
+        return self._write({"old_device_id": old}, device_id=device_id)
+
     # -- reads ----------------------------------------------------------------------------------
+    def _sdk(self, method: str, **params: Any) -> Request:
+        """``/o/sdk``, read with the app_key and device_id as the SDKs do."""
+        return Request("GET", "/o/sdk", params={"app_key": self._need("app_key"), "device_id": self._need("device_id"),
+                                                "method": method, **params})
+
+    def _remote_config(self, keys: Sequence[str] | None, omit_keys: Sequence[str] | None) -> Request:
+        return self._sdk("fetch_remote_config", keys=json.dumps(list(keys)) if keys else None,
+                         omit_keys=json.dumps(list(omit_keys)) if omit_keys else None)
+
+    def _views(self, period: Period) -> Request:
+        return self._read("views", action="getTable", iDisplayLength=-1, period=_period(period))
+
+    def _view_data(self, view_id: str, period: Period) -> Request:
+        return self._read("views", selectedViews=json.dumps([{"view": view_id}]), period=_period(period))
+
     def _read(self, method: str, **params: Any) -> Request:
         query = {"api_key": self._need("api_key"), "app_id": self._need("app_id"), "method": method, **params}
         return Request("GET", "/o", params=query)
@@ -208,6 +255,11 @@ class _CountlyBase(BaseClient):
     @staticmethod
     def _time(response: httpx.Response) -> TimeData:
         return TimeData(response.json())
+
+    @staticmethod
+    def _one_view(response: httpx.Response, view_id: str) -> TimeData:
+        data = response.json().get("data", {}).get(view_id, {})
+        return TimeData(data.get("no-segment", {}))
 
     @staticmethod
     def _total_users(response: httpx.Response) -> int:
@@ -325,6 +377,24 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
         """``/i/bulk``: several write requests (dicts of ``/i`` parameters) in one."""
         self._send_write(self._bulk(requests))
 
+    def record_view(self, name: str, *, start: bool = False, url: str | None = None) -> None:
+        """A visit of the view ``name`` (``start``: the first view of the session), sent at once."""
+        self._send_write(self._view(name, start=start, url=url, seconds=None))
+
+    def record_view_duration(self, name: str, seconds: int) -> None:
+        """The time spent on the view ``name``, when the user leaves it."""
+        self._send_write(self._view(name, start=False, url=None, seconds=seconds))
+
+    def change_device_id(self, device_id: str, *, merge: bool = True) -> None:
+        """Switch to ``device_id``. With ``merge`` the server folds the old device's user into the new one
+        (``old_device_id``), so the user is counted once; without it the new id is a new user. Queued
+        events are sent under the old id first."""
+        request = self._change_id(device_id)
+        self.flush()
+        if merge:
+            self._send_write(request)
+        self.device_id = device_id
+
     def flush(self) -> None:
         self.events_batcher.flush()
 
@@ -364,6 +434,28 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
 
     def cities(self, *, period: Period = None) -> TimeData:
         return self.read("cities", period=period)
+
+    def density(self, *, period: Period = None) -> TimeData:
+        """The density plugin's collection (``meta["density"]``: values such as ``a2:63``)."""
+        return self.read("density", period=period)
+
+    def views(self, *, period: Period = None) -> tuple[ViewRow, ...]:
+        """Every view with visits in the period, most visited first."""
+        return views_from_json(self.send(self._views(period)).json())
+
+    def view_data(self, view_id: str, *, period: Period = None) -> TimeData:
+        """One view's time buckets (``t``, ``u``, ``n``, ``s``, ``e``, ``b``, ``d``); ``view_id`` from ``views()``."""
+        return self._one_view(self.send(self._view_data(view_id, period)), view_id)
+
+    def sdk_config(self) -> SdkConfig:
+        """What ``/o/sdk?method=sc`` hands the SDKs at start."""
+        return SdkConfig.from_json(self.send(self._sdk("sc")).json())
+
+    def remote_config(self, *, keys: Sequence[str] | None = None,
+                      omit_keys: Sequence[str] | None = None) -> dict[str, Any]:
+        """The remote-config values for this device (only ``keys``, or all but ``omit_keys``)."""
+        values: dict[str, Any] = self.send(self._remote_config(keys, omit_keys)).json()
+        return values
 
     def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
@@ -481,6 +573,20 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
     async def bulk(self, requests: Sequence[Mapping[str, Any]]) -> None:
         await self._send_write(self._bulk(requests))
 
+    async def record_view(self, name: str, *, start: bool = False, url: str | None = None) -> None:
+        await self._send_write(self._view(name, start=start, url=url, seconds=None))
+
+    async def record_view_duration(self, name: str, seconds: int) -> None:
+        await self._send_write(self._view(name, start=False, url=None, seconds=seconds))
+
+    async def change_device_id(self, device_id: str, *, merge: bool = True) -> None:
+        """As ``CountlyClient.change_device_id``."""
+        request = self._change_id(device_id)
+        await self.flush()
+        if merge:
+            await self._send_write(request)
+        self.device_id = device_id
+
     async def flush(self) -> None:
         await self.events_batcher.flush()
 
@@ -517,6 +623,23 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def cities(self, *, period: Period = None) -> TimeData:
         return await self.read("cities", period=period)
+
+    async def density(self, *, period: Period = None) -> TimeData:
+        return await self.read("density", period=period)
+
+    async def views(self, *, period: Period = None) -> tuple[ViewRow, ...]:
+        return views_from_json((await self.send(self._views(period))).json())
+
+    async def view_data(self, view_id: str, *, period: Period = None) -> TimeData:
+        return self._one_view(await self.send(self._view_data(view_id, period)), view_id)
+
+    async def sdk_config(self) -> SdkConfig:
+        return SdkConfig.from_json((await self.send(self._sdk("sc"))).json())
+
+    async def remote_config(self, *, keys: Sequence[str] | None = None,
+                            omit_keys: Sequence[str] | None = None) -> dict[str, Any]:
+        values: dict[str, Any] = (await self.send(self._remote_config(keys, omit_keys))).json()
+        return values
 
     async def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                      segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:

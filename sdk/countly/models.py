@@ -19,7 +19,9 @@ __all__ = [
     "Event",
     "EventCatalogue",
     "Metrics",
+    "SdkConfig",
     "TimeData",
+    "ViewRow",
 ]
 
 Scalar = str | int | float | bool
@@ -257,3 +259,49 @@ class CountryRow:
 def countries_from_json(body: Mapping[str, Any]) -> dict[str, tuple[CountryRow, ...]]:
     return {period: tuple(CountryRow(r["country"], r["code"], r["t"], r["u"], r["n"]) for r in rows)
             for period, rows in body.items()}
+
+
+@dataclass(frozen=True)
+class ViewRow:
+    """One view in ``method=views&action=getTable``: ``t`` visits, ``u`` the daily unique visitors summed,
+    ``uvalue`` the period's unique visitors, ``n`` first visits, ``s`` starts, ``e`` exits, ``b`` bounces,
+    ``d`` seconds spent (``avg_duration`` per visit), ``scr`` scroll depth."""
+
+    id: str
+    view: str
+    url: str | None
+    t: float
+    u: float
+    uvalue: float
+    n: float
+    s: float
+    e: float
+    b: float
+    d: float
+    scr: float
+
+    @property
+    def avg_duration(self) -> float:
+        return self.d / self.t if self.t else 0.0
+
+    @classmethod
+    def from_json(cls, row: Mapping[str, Any]) -> ViewRow:
+        return cls(str(row["_id"]), str(row["view"]), row.get("url"), *(_number(row.get(k)) for k in (
+            "t", "u", "uvalue", "n", "s", "e", "b", "d", "scr")))
+
+
+def views_from_json(body: Mapping[str, Any]) -> tuple[ViewRow, ...]:
+    return tuple(ViewRow.from_json(r) for r in body.get("aaData", []))
+
+
+@dataclass(frozen=True)
+class SdkConfig:
+    """``/o/sdk?method=sc``: the configuration the server hands to SDKs (``version`` 2, ``timestamp`` ms)."""
+
+    version: int
+    timestamp: int
+    config: Mapping[str, Any]
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> SdkConfig:
+        return cls(int(body["v"]), int(body["t"]), dict(body.get("c", {})))

@@ -140,6 +140,10 @@ class CountlyService(Service):
 
     def render_error(self, error: ServiceError) -> Response:
         body, status = error.body, error.status
+        if request.method == "OPTIONS" and status in (404, 405):
+            # api.js answers every preflight before it routes: a path it has no route for included
+            # (a browser SDK asks before its first /o/sdk call when it sends the countly-token header).
+            return Response(status=200, headers=CORS)
         if status == 404:  # Countly answers an unknown path with 400 "Invalid path"
             body, status = {"result": "Invalid path"}, 400
         if body is None:
@@ -170,13 +174,24 @@ class CountlyService(Service):
             body = request.get_data(as_text=True) if request.method == "POST" else ""
             if request.mimetype == "multipart/form-data":
                 body = "&".join(f"{k}={v}" for k, v in request.form.items(multi=True))
-            result = backend.write(_params(), ip=_ip(), query=request.query_string.decode("latin-1"), body=body)
+            result = backend.write(_params(), ip=_ip(), query=request.query_string.decode("latin-1"), body=body,
+                                   user_agent=request.headers.get("User-Agent"))
             return out(result, schema="countly/replies#/$defs/result")
 
         @bp.route("/i/bulk", methods=methods)
         @operation("Write API in bulk: requests=[...] (a JSON array or its text)", responses={200: RESULT, 400: RESULT})
         def bulk() -> Response:
-            return out(backend.bulk(_params(), ip=_ip()), schema="countly/replies#/$defs/result")
+            return out(backend.bulk(_params(), ip=_ip(), user_agent=request.headers.get("User-Agent")),
+                       schema="countly/replies#/$defs/result")
+
+        @bp.route("/o/sdk", methods=methods)
+        @operation("SDK start-up reads with the app_key: method=sc (SDK configuration), fetch_remote_config "
+                   "and rc (remote config; keys, omit_keys)",
+                   responses={200: "countly/reads#/$defs/sdk", 400: RESULT})
+        def sdk() -> Response:
+            p = _params()
+            schema = "countly/reads#/$defs/" + ("sdk_config" if p.get("method") == "sc" else "remote_config")
+            return out(backend.sdk(p), schema=schema)
 
         @bp.route("/i/apps/reset", methods=methods)
         @operation("Reset an app's data (admin api_key, args={app_id, period})",
@@ -186,14 +201,19 @@ class CountlyService(Service):
                        schema="countly/replies#/$defs/result")
 
         @bp.route("/o", methods=methods)
-        @operation("Read API: sessions, users, locations, carriers, devices, device_details, app_versions, events, "
-                   "get_events, cities, total_users", responses={200: "countly/reads#/$defs/time_object", 400: RESULT,
-                                                                 401: RESULT})
+        @operation("Read API: sessions, users, locations, carriers, devices, device_details, app_versions, density, "
+                   "events, get_events, cities, langs, total_users, views",
+                   responses={200: "countly/reads#/$defs/time_object", 400: RESULT, 401: RESULT})
         def read() -> Response:
             p = _params()
             method = p.get("method")
-            schema = "countly/reads#/$defs/" + (
-                method if method in ("get_events", "total_users") else "time_object")
+            if method == "views":
+                action = p.get("action")
+                schema = "countly/reads#/$defs/" + (
+                    "views_table" if action == "getTable" else "views_names" if action == "listNames" else "views_data")
+            else:
+                schema = "countly/reads#/$defs/" + (
+                    method if method in ("get_events", "total_users") else "time_object")
             return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
         @bp.route("/o/analytics/<path:sub>", methods=methods)

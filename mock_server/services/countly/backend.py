@@ -13,8 +13,9 @@ from ...errors import ServiceError
 from ...store import Store
 from . import dashboard as dash
 from .clock import moment, parse_period, zone
-from .model import APP_KEYS, APPS, EVENTS, MEMBERS, TOKENS, Work, agg_ns, lsidx_ns, users_ns
+from .model import APP_KEYS, APPS, EVENTS, MEMBERS, REMOTE_CONFIG, SDK_CONFIG, TOKENS, Work, agg_ns, lsidx_ns, users_ns
 from .reads import merge, refresh, users_in_days
+from .views import views_data, views_names, views_table
 from .writes import IGNORED_DEVICE, Limits, WriteRules, parse_json_param
 
 __all__ = ["DEV_API_KEY", "DEV_APP_ID", "DEV_APP_KEY", "DEV_READONLY_KEY", "READ_METHODS", "CountlyBackend",
@@ -29,9 +30,11 @@ DEV_READONLY_KEY = "dev-readonly-key"
 READ_METHODS: dict[str, str | None] = {
     "sessions": "users", "users": "users", "locations": "users",
     "device_details": "device_details", "app_versions": "device_details",
-    "devices": "devices", "carriers": "carriers", "cities": "cities", "langs": "langs",
-    "events": None, "get_events": None, "total_users": None,
+    "devices": "devices", "carriers": "carriers", "cities": "cities", "langs": "langs", "density": "density",
+    "events": None, "get_events": None, "total_users": None, "views": None,
 }
+#: ``/o/sdk`` methods: the sdk plugin's configuration and the remote-config plugin's values.
+SDK_METHODS = ("sc", "fetch_remote_config", "rc")
 CLOCK = "countly.clock"
 _CHECKSUM = re.compile(r"(^|&)(checksum|checksum256)=[^&]*")
 _HASH_SKIP = re.compile(r"(^|&)(rr|checksum|checksum256)=[^&]*")
@@ -77,7 +80,16 @@ class CountlyBackend:
             self.store.put(MEMBERS, member["api_key"], {"admin": False, "locked": False, "rights": {}, **member})
             for token in member.get("auth_tokens", []):
                 self.store.put(TOKENS, token, member["api_key"])
-        return {"apps": len(data.get("apps", [])), "members": len(data.get("members", []))}
+        for name, ns in (("remote_config", REMOTE_CONFIG), ("sdk_config", SDK_CONFIG)):
+            for app_id, values in data.get(name, {}).items():
+                if self.app(app_id) is None:
+                    raise ServiceError(400, f"{name}: no app has app_id {app_id!r}")
+                if ns == SDK_CONFIG:
+                    values = {"t": int(self.now() * 1000), "c": values}
+                self.store.put(ns, app_id, values)
+        counts = {"apps": len(data.get("apps", [])), "members": len(data.get("members", []))}
+        counts.update({name: len(data[name]) for name in ("remote_config", "sdk_config") if name in data})
+        return counts
 
     def app(self, app_id: str) -> dict[str, Any] | None:
         value: dict[str, Any] | None = self.store.get(APPS, app_id)
@@ -89,7 +101,8 @@ class CountlyBackend:
         return value
 
     # -- write API ------------------------------------------------------------------------------
-    def write(self, p: dict[str, Any], *, ip: str | None, query: str, body: str) -> dict[str, str]:
+    def write(self, p: dict[str, Any], *, ip: str | None, query: str, body: str,
+              user_agent: str | None = None) -> dict[str, str]:
         """One ``/i`` request, checked in Countly's order; the reply body (errors raise)."""
         self.precheck(p)
         if p.get("app_key") in (None, "") or p.get("device_id") in (None, ""):
@@ -106,11 +119,11 @@ class CountlyBackend:
         payload = _HASH_SKIP.sub("", query) + _HASH_SKIP.sub("", body)
         with self.store.transaction():
             work = Work(self.store)
-            result = self.rules.process(work, app, p, ip=ip, payload=payload, now=self.now())
+            result = self.rules.process(work, app, p, ip=ip, payload=payload, now=self.now(), user_agent=user_agent)
             work.flush()
         return result
 
-    def bulk(self, p: dict[str, Any], *, ip: str | None) -> dict[str, str]:
+    def bulk(self, p: dict[str, Any], *, ip: str | None, user_agent: str | None = None) -> dict[str, str]:
         self.precheck(p)
         raw = p.get("requests")
         entries = parse_json_param(raw) if raw not in (None, "") else None
@@ -136,9 +149,27 @@ class CountlyBackend:
                 if app is None or app.get("paused"):
                     continue  # per-entry errors are swallowed, as on the real server
                 payload = json.dumps({k: v for k, v in entry.items() if k not in ("rr", "checksum", "checksum256")})
-                self.rules.process(work, app, entry, ip=entry.get("ip_address") or ip, payload=payload, now=now)
+                self.rules.process(work, app, entry, ip=entry.get("ip_address") or ip, payload=payload, now=now,
+                                   user_agent=user_agent)
             work.flush()
         return {"result": "Success"}
+
+    def sdk(self, p: dict[str, Any]) -> dict[str, Any]:
+        """``/o/sdk``, which the SDKs call at start: answered with the app_key, as ``/i`` is."""
+        self.precheck(p)
+        if p.get("app_key") in (None, "") or p.get("device_id") in (None, ""):
+            raise fail(400, 'Missing parameter "app_key" or "device_id"')
+        app = self._app_by_key(p["app_key"])
+        method = p.get("method")
+        if method not in SDK_METHODS:
+            raise fail(400, "Invalid method")
+        if method == "sc":
+            stored = self.store.get(SDK_CONFIG, app["app_id"]) or {}
+            return {"v": 2, "t": stored.get("t", int(self.now() * 1000)), "c": stored.get("c", {})}
+        values: dict[str, Any] = self.store.get(REMOTE_CONFIG, app["app_id"]) or {}
+        keys = _key_list(p.get("keys"))
+        omit = _key_list(p.get("omit_keys"))
+        return {k: v for k, v in values.items() if (not keys or k in keys) and k not in omit}
 
     @staticmethod
     def precheck(p: dict[str, Any]) -> None:
@@ -217,6 +248,12 @@ class CountlyBackend:
             return merge(self.store, app_id, collection, period, users=collection == "users")
         if method == "get_events":
             return self._get_events(app_id)
+        if method == "views":
+            if p.get("action") == "getTable":
+                return views_table(self.store, app_id, period, p)
+            if p.get("action") == "listNames":
+                return views_names(self.store, app_id)
+            return views_data(self.store, app_id, period, parse_json_param(p.get("selectedViews") or "[]"))
         if method == "total_users":
             if not period.contains_today or not self.total_users:
                 return []
@@ -319,7 +356,14 @@ class CountlyBackend:
             for ns in (agg_ns(app_id), users_ns(app_id), lsidx_ns(app_id)):
                 self.store.clear(ns)
             self.store.delete(EVENTS, app_id)
+            self.store.delete(REMOTE_CONFIG, app_id)  # the remote-config plugin drops its parameters too
         return {"result": "Success"}
+
+
+def _key_list(raw: Any) -> list[str]:
+    """``keys``/``omit_keys``: a JSON array of parameter keys; anything unparsable is no filter."""
+    parsed = parse_json_param(raw) if raw not in (None, "") else None
+    return [str(k) for k in parsed] if isinstance(parsed, list) else []
 
 
 def _period_key(raw: Any) -> str:

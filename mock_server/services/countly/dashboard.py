@@ -17,7 +17,7 @@ from .clock import MONTHS, Period, week_of
 from .geo import country_name
 from .reads import Docs, Snapshot, day_data, users_in_days, zero_docs
 
-__all__ = ["countries", "dashboard", "percent_change", "short_number", "time_string", "to_fixed"]
+__all__ = ["UniqueEstimate", "countries", "dashboard", "percent_change", "short_number", "time_string", "to_fixed"]
 
 
 def to_fixed(value: float, digits: int) -> str:
@@ -70,7 +70,7 @@ def _num(obj: dict[str, Any], *path: str) -> float:
     return value if isinstance(value, (int, float)) else 0
 
 
-class _Unique:
+class UniqueEstimate:
     """The period-unique estimate: months, ``w<k>`` weeks and days that exactly cover the days, capped by
     the coarser cover of months and weeks."""
 
@@ -125,7 +125,8 @@ def _week_days(d: date) -> set[date]:
 
 def _bars(values: dict[str, float]) -> list[dict[str, Any]]:
     """``extractBarData`` with ``fixPercentageDelta``: percents over all values, the top three kept."""
-    items = sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: -kv[1])
+    # Equal values in the name's order (Telecom before Vodafone), as Countly's bars come out.
+    items = sorted(((k, v) for k, v in values.items() if v > 0), key=lambda kv: (-kv[1], kv[0]))
     total = sum(v for _, v in items)
     if not items or not total:
         return []
@@ -164,7 +165,7 @@ def _period_block(store: Docs, app: dict[str, Any], period: Period, now: datetim
     years = {d.year for d in both}
     days = day_data(store, app_id, "users", both)
     zeros = zero_docs(store, app_id, "users", years)
-    unique = _Unique(zeros, days)
+    unique = UniqueEstimate(zeros, days)
 
     def sums(span: tuple[date, ...]) -> dict[str, float]:
         return {f: sum(_num(days[d], f) for d in span) for f in ("t", "n", "d", "e")}
@@ -234,7 +235,7 @@ def countries(store: Store, app: dict[str, Any], periods: list[tuple[str, Period
     for name, period in periods:
         days = day_data(docs, app_id, "users", list(period.days))
         zeros = zero_docs(docs, app_id, "users", {d.year for d in period.days})
-        unique = _Unique(zeros, days)
+        unique = UniqueEstimate(zeros, days)
         codes: list[str] = []
         for z in zeros.values():
             codes += [c for c in z.get("meta", {}).get("countries", []) if c not in codes]

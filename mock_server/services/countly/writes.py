@@ -14,15 +14,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from .appusers import merge_users
+from .buckets import LEVELS, day_hour, last_session_index, take_back, unique_levels, uniques
 from .clock import Moment, moment, request_time, zone
 from .dashboard import to_fixed
 from .geo import lookup_country
-from .model import EVENTS, Work, add_to, agg_ns, lsidx_ns, users_ns
+from .jsstring import js_string
+from .model import EVENTS, Work, add_to, agg_ns, app_user_id, users_ns
+from .useragent import os_from_agent
+from .views import close_views, record_views, reopen_views
 
 __all__ = ["IGNORED_DEVICE", "Limits", "WriteRules", "parse_json_param"]
 
 IGNORED_DEVICE = "00000000-0000-0000-0000-000000000000"
-LEVELS = ("hour", "day", "week", "month", "year")
 #: Hours since the previous session → frequency bucket ``f.<k>`` (k = 1..9; 10 for 360 h and over).
 FREQ_HOURS = (24, 48, 72, 96, 120, 144, 168, 192, 360)
 #: Session seconds → duration bucket ``ds.<k>``.
@@ -46,13 +50,14 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "_resolution": ("device_details", "resolutions", "r"),
     "_app_version": ("device_details", "app_versions", "av"),
     "_device_type": ("device_details", "device_type", "dt"),
-    "_density": ("device_details", "densities", "dnst"),
+    "_density": ("density", "density", "dnst"),  # the density plugin's own collection
     "_device": ("devices", "devices", "d"),
     "_manufacturer": ("devices", "manufacturers", "mnf"),
     "_carrier": ("carriers", "carriers", "c"),
     "_locale": ("langs", "langs", "la"),
 }
 INTERNAL_EVENTS = ("[CLY]_",)
+ALL = frozenset(LEVELS)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,8 @@ class Limits:
     event_segmentation_value_limit: int = 1000
     metric_limit: int = 1000
     prevent_duplicate_requests: bool = True
+    view_limit: int = 50000
+    view_name_limit: int = 100
 
 
 def parse_json_param(raw: Any) -> Any:
@@ -102,11 +109,40 @@ def numeric(raw: Any) -> float | None:
 
 
 def clean_value(raw: Any) -> str:
-    """A metric or segment value as stored: stringified, leading ``$`` stripped, ``.`` → ``:``."""
-    text = raw if isinstance(raw, str) else json.dumps(raw) if isinstance(raw, (dict, list)) else str(raw)
-    if isinstance(raw, bool):
-        text = "true" if raw else "false"
-    return text.lstrip("$").replace(".", ":")
+    """A segment value as stored: stringified as JavaScript does, a NUL written ``&#9647`` (as the real
+    server stores it, before the output's HTML escaping), leading ``$`` stripped, ``.`` → ``:``."""
+    return js_string(raw).replace("\x00", "&#9647").lstrip("$").replace(".", ":")
+
+
+def with_agent_os(metrics: Any, user_agent: str | None) -> Any:
+    """The web plugin at a ``begin_session``: ``_os`` and ``_os_version`` not sent are taken from the
+    ``_ua`` metric, or else the request's User-Agent."""
+    if metrics is not None and not isinstance(metrics, dict):
+        return metrics
+    out = dict(metrics or {})
+    agent = js_string(out["_ua"]) if out.get("_ua") else user_agent
+    if not agent:
+        return metrics
+    os_name, os_version = os_from_agent(agent)
+    if os_name and not out.get("_os"):
+        out["_os"] = os_name
+    if os_version and not out.get("_os_version"):
+        out["_os_version"] = os_version
+    return out if out != (metrics or {}) else metrics
+
+
+def _density(text: str, os_raw: str) -> str:
+    """The density plugin: a number with 2 decimals, prefixed by the OS code (``[os]`` for an OS it has
+    no code for) when ``_os`` was sent."""
+    value = numeric(text)
+    if value is not None:
+        text = to_fixed(value, 2)
+    if os_raw:
+        code = OS_CODES.get(os_raw.lower())
+        prefix = code if code is not None else f"[{os_raw}]"
+        if not text.startswith(prefix):
+            text = prefix + text
+    return text
 
 
 def fix_event_key(raw: Any) -> str | None:
@@ -133,26 +169,6 @@ def _bucket(value: float, bounds: tuple[int, ...], over: int) -> str:
     return str(over)
 
 
-def _take_back(doc: dict[str, Any], path: tuple[str, ...]) -> None:
-    """Undo one ``add_to(doc, path, 1)``, removing what becomes zero or empty."""
-    parents = [doc]
-    for key in path[:-1]:
-        node = parents[-1].get(key)
-        if not isinstance(node, dict):
-            return
-        parents.append(node)
-    last = parents[-1]
-    value = last.get(path[-1], 0) - 1
-    if value > 0:
-        last[path[-1]] = value
-        return
-    last.pop(path[-1], None)
-    for parent, key in zip(reversed(parents[:-1]), reversed(path[:-1]), strict=True):
-        if parent[key]:
-            break
-        del parent[key]
-
-
 def _frequency(hours: float) -> str:
     for i, bound in enumerate(FREQ_HOURS):
         if hours < bound:
@@ -177,11 +193,15 @@ class WriteRules:
 
     # -- one request ----------------------------------------------------------------------------
     def process(self, work: Work, app: dict[str, Any], p: dict[str, Any], *, ip: str | None,
-                payload: str, now: float) -> dict[str, str]:
+                payload: str, now: float, user_agent: str | None = None) -> dict[str, str]:
         """Apply one validated ``/i`` request of ``app``; the reply body."""
         app_id = app["app_id"]
+        app_key = str(p["app_key"])
         device_id = str(p["device_id"])
-        uid = hashlib.sha1((str(p["app_key"]) + device_id).encode()).hexdigest()
+        uid = app_user_id(app_key, device_id)
+        old_device = p.get("old_device_id")
+        if old_device not in (None, "") and str(old_device) != device_id:
+            merge_users(work, app, app_user_id(app_key, str(old_device)), uid, device_id)
         user_ns = users_ns(app_id)
         user: dict[str, Any] = work.get(user_ns, uid, {})
         stamp = p.get("timestamp")
@@ -203,9 +223,12 @@ class WriteRules:
                 user[name] = 0 if name == "hour" and prop == 24 else prop
 
         metrics = parse_json_param(p.get("metrics")) if "metrics" in p else None
-        metric_values = self._metric_values(metrics) if isinstance(metrics, dict) else {}
         begin = truthy(p.get("begin_session"))
+        if begin:
+            metrics = with_agent_os(metrics, user_agent)
+        metric_values = self._metric_values(metrics) if isinstance(metrics, dict) else {}
         duration = self._duration(p.get("session_duration"))
+        end = truthy(p.get("end_session"))
         counted = False
         if begin:
             lest = user.get("lest")
@@ -227,23 +250,32 @@ class WriteRules:
         if metric_values and not counted:  # outside a counted begin, metrics only update the app user
             for metric, value in metric_values.items():
                 user[METRICS[metric][2]] = value
-        month = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
-        # ``e`` as usage.js counts it: a counted begin is one, a session_duration another (both in one
-        # request make two), and a request with neither is one; a begin within the cooldown adds none.
-        if counted:
-            self._day_hour(month, m, "e", 1)
-        if not begin and not duration:
-            self._day_hour(month, m, "e", 1)
-        if duration:
-            self._day_hour(month, m, "e", 1)
-            self._day_hour(month, m, "d", duration)
-            user["sd"] = user.get("sd", 0) + duration
-            user["tsd"] = user.get("tsd", 0) + duration
-        if truthy(p.get("end_session")):
-            user["lest"] = t
-            user["hos"] = False
-            self._close_session(work, app_id, user, m)
         events = parse_json_param(p.get("events")) if "events" in p else None
+        if isinstance(events, list):
+            events = record_views(work, app, user, events, m, now, tz, view_limit=self.limits.view_limit,
+                                  name_limit=self.limits.view_name_limit)
+        if "fs" not in user:
+            # Countly shows nothing of a device before its first session: a plain request waits in the
+            # app user and joins the first session's ``e``; its session_duration and end_session add nothing.
+            if not begin and not duration and not end:
+                user["pending_e"] = user.get("pending_e", 0) + 1
+        else:
+            month = work.doc(agg_ns(app_id), f"users|{m.year}:{m.month}", {})
+            # ``e`` as usage.js counts it: a counted begin is one, a session_duration another (both in one
+            # request make two), and a request with neither is one; a begin within the cooldown adds none.
+            if counted:
+                day_hour(month, m, "e", 1 + user.pop("pending_e", 0))
+            if not begin and not duration:
+                day_hour(month, m, "e", 1)
+            if duration:
+                day_hour(month, m, "e", 1)
+                day_hour(month, m, "d", duration)
+                user["sd"] = user.get("sd", 0) + duration
+                user["tsd"] = user.get("tsd", 0) + duration
+            if end:
+                user["lest"] = t
+                user["hos"] = False
+                self._close_session(work, app_id, user, m)
         if isinstance(events, list):
             self._events(work, app, events, now, tz, m)
         work.put(user_ns, uid, user)
@@ -269,11 +301,10 @@ class WriteRules:
     def _metric_values(self, metrics: dict[str, Any]) -> dict[str, str]:
         """``usage.getPredefinedMetrics``: the predefined metrics, normalised; unknown keys ignored."""
         raw = {k: v for k, v in metrics.items() if k in METRICS and v not in (None, "", 0, False)}
-        os_name = str(raw.get("_os", "")).strip().lower()
+        os_name = js_string(raw.get("_os", "")).strip().lower()
         out: dict[str, str] = {}
         for key, value in raw.items():
-            text = value if isinstance(value, str) else str(value)
-            text = text.lstrip("$")
+            text = js_string(value).lstrip("$")
             if key == "_os_version" and os_name:
                 text = _os_code(os_name) + text
             elif key == "_app_version" and text.isdigit():
@@ -282,15 +313,15 @@ class WriteRules:
                 text = self._carrier(text) or ""
             elif key == "_locale":
                 text = re.split(r"[_-]", text, maxsplit=1)[0].lower()
+            elif key == "_density":
+                text = _density(text, js_string(raw["_os"]) if "_os" in raw else "")
             text = text.replace(".", ":")
             if text:
                 out[key] = text
-        if "_carrier" not in out:
-            out["_carrier"] = "Unknown"  # newer servers default a missing carrier whenever metrics are sent
-        os_raw = str(raw.get("_os", ""))
+        os_raw = js_string(raw.get("_os", ""))
         if os_raw in APPLE_DEVICE_TYPES and "_manufacturer" not in out:
             out["_manufacturer"] = "Apple"
-        device = str(raw.get("_device", ""))
+        device = js_string(raw.get("_device", ""))
         if "_device_type" not in out and device:
             for prefixes, device_type in APPLE_DEVICE_TYPES.get(os_raw, ()):
                 if device.startswith(prefixes):
@@ -309,56 +340,35 @@ class WriteRules:
     @staticmethod
     def _levels(user: dict[str, Any], m: Moment, tz_name: str | None) -> set[str]:
         """The levels at which this user is unique for ``m``: all for a new user, else by ``ls``."""
-        if "fs" not in user or user.get("ls") is None:
-            return set(LEVELS)
-        last = moment(user["ls"], zone(tz_name))
-        levels = {level for level in LEVELS if last.key(level) < m.key(level)}
-        if last.year != m.year:
-            # Countly counts the week only when the previous session was in an earlier week of the same
-            # year, so a user back from last year is not unique in this year's first week (usage.js).
-            levels.discard("week")
-        return levels
-
-    @staticmethod
-    def _day_hour(month_doc: dict[str, Any], m: Moment, field: str, value: float) -> None:
-        add_to(month_doc, (str(m.day), field), value)
-        add_to(month_doc, (str(m.day), str(m.hour), field), value)
-
-    @staticmethod
-    def _uniques(zero: dict[str, Any], m: Moment, levels: set[str], path: tuple[str, ...]) -> None:
-        d = zero.setdefault("d", {})
-        if "year" in levels:
-            add_to(d, path, 1)
-        if "month" in levels:
-            add_to(d, (str(m.month), *path), 1)
-        if "week" in levels:
-            add_to(d, (f"w{m.week}", *path), 1)
+        return unique_levels(user.get("ls") if "fs" in user else None, m, zone(tz_name))
 
     def _begin(self, work: Work, app: dict[str, Any], user: dict[str, Any], m: Moment, country: str,
                metric_values: dict[str, str]) -> None:
         app_id = app["app_id"]
+        if "_carrier" not in metric_values:  # every counted session has a carrier, Unknown when none was sent
+            metric_values = {**metric_values, "_carrier": "Unknown"}
         ns = agg_ns(app_id)
         new = "fs" not in user
         levels = self._levels(user, m, app.get("timezone"))
         month = work.doc(ns, f"users|{m.year}:{m.month}", {})
         zero = work.doc(ns, f"users|{m.year}:0", {})
         day = str(m.day)
-        self._day_hour(month, m, "t", 1)
+        day_hour(month, m, "t", 1)
         if new:
-            self._day_hour(month, m, "n", 1)
+            day_hour(month, m, "n", 1)
         if "day" in levels:
             add_to(month, (day, "u"), 1)
         if "hour" in levels:
             add_to(month, (day, str(m.hour), "u"), 1)
-        self._uniques(zero, m, levels, ("u",))
+        uniques(zero, m, levels, ("u",))
         # country: t and n per day; unique at every level when the user moved country
-        country_levels = set(LEVELS) if user.get("cc") != country else levels
+        country_levels = ALL if user.get("cc") != country else levels
         add_to(month, (day, country, "t"), 1)
         if new:
             add_to(month, (day, country, "n"), 1)
         if "day" in country_levels:
             add_to(month, (day, country, "u"), 1)
-        self._uniques(zero, m, country_levels, (country, "u"))
+        uniques(zero, m, country_levels, (country, "u"))
         _add_meta(zero, "countries", country, 10**6)
         # frequency: hours since the previous session start
         previous = user.get("ls")
@@ -366,8 +376,9 @@ class WriteRules:
         if previous is not None:
             freq = None if previous > m.ts else _frequency((m.ts - previous) / 3600)
         if freq is not None:
+            # counted for every session at every level, unlike ``u``, which only a unique user adds
             add_to(month, (day, "f", freq), 1)
-            self._uniques(zero, m, levels, ("f", freq))
+            uniques(zero, m, ALL, ("f", freq))
             _add_meta(zero, "f-ranges", freq, 10**6)
         # metrics: aggregated only at a counted begin_session
         for metric, value in metric_values.items():
@@ -376,13 +387,13 @@ class WriteRules:
             if not _add_meta(mzero, meta_name, value, self.limits.metric_limit):
                 continue
             mmonth = work.doc(ns, f"{collection}|{m.year}:{m.month}", {})
-            value_levels = set(LEVELS) if user.get(field) != value else levels
+            value_levels = ALL if user.get(field) != value else levels
             add_to(mmonth, (day, value, "t"), 1)
             if new:
                 add_to(mmonth, (day, value, "n"), 1)
             if "day" in value_levels:
                 add_to(mmonth, (day, value, "u"), 1)
-            self._uniques(mzero, m, value_levels, (value, "u"))
+            uniques(mzero, m, value_levels, (value, "u"))
             user[field] = value
         city = str(user.get("cty") or "")
         if city and app.get("country") and app["country"] == country:
@@ -394,7 +405,7 @@ class WriteRules:
                     add_to(cmonth, (day, city, "n"), 1)
                 if "day" in levels:
                     add_to(cmonth, (day, city, "u"), 1)
-                self._uniques(czero, m, levels, (city, "u"))
+                uniques(czero, m, levels, (city, "u"))
         # usage.js moves ``ls`` only forwards: a begin dated in the past leaves the last session where it is
         last = m if user.get("ls") is None or m.ts > user["ls"] else moment(user["ls"], zone(app.get("timezone")))
         self._move_last_session(work, app, user, last, country)
@@ -407,15 +418,10 @@ class WriteRules:
 
     @staticmethod
     def _move_last_session(work: Work, app: dict[str, Any], user: dict[str, Any], m: Moment, country: str) -> None:
-        ns = lsidx_ns(app["app_id"])
+        tz = zone(app.get("timezone"))
         if user.get("ls") is not None:
-            old = moment(user["ls"], zone(app.get("timezone")))
-            doc = work.doc(ns, f"{old.year}:{old.month}", {})
-            add_to(doc, (str(old.day), "u"), -1)
-            add_to(doc, (str(old.day), "cc", str(user.get("cc", "Unknown"))), -1)
-        doc = work.doc(ns, f"{m.year}:{m.month}", {})
-        add_to(doc, (str(m.day), "u"), 1)
-        add_to(doc, (str(m.day), "cc", country), 1)
+            last_session_index(work, app["app_id"], user["ls"], str(user.get("cc", "Unknown")), -1, tz)
+        last_session_index(work, app["app_id"], m.ts, country, 1, tz)
 
     @staticmethod
     def _close_session(work: Work, app_id: str, user: dict[str, Any], m: Moment) -> None:
@@ -426,10 +432,13 @@ class WriteRules:
         month = work.doc(ns, f"users|{m.year}:{m.month}", {})
         zero = work.doc(ns, f"users|{m.year}:0", {})
         add_to(month, (str(m.day), "ds", bucket), 1)
-        WriteRules._uniques(zero, m, {"year", "month", "week"}, ("ds", bucket))
+        uniques(zero, m, {"year", "month", "week"}, ("ds", bucket))
         _add_meta(zero, "d-ranges", bucket, 10**6)
         # Kept so that a begin within the cooldown can take the range back and carry the session on.
         user["closed"] = {"y": m.year, "m": m.month, "d": m.day, "w": m.week, "bucket": bucket, "sd": seconds}
+        view = close_views(work, app_id, user, m)
+        if view is not None:
+            user["closed"]["view"] = view
         user["sd"] = 0
 
     @staticmethod
@@ -447,11 +456,13 @@ class WriteRules:
         month = work.doc(ns, f"users|{closed['y']}:{closed['m']}", {})
         zero = work.doc(ns, f"users|{closed['y']}:0", {})
         bucket = closed["bucket"]
-        _take_back(month, (str(closed["d"]), "ds", bucket))
+        take_back(month, (str(closed["d"]), "ds", bucket))
         d = zero.setdefault("d", {})
         for path in (("ds", bucket), (str(closed["m"]), "ds", bucket), (f"w{closed['w']}", "ds", bucket)):
-            _take_back(d, path)
+            take_back(d, path)
         user["sd"] = closed["sd"] + user.get("sd", 0)
+        if "view" in closed:
+            reopen_views(work, app_id, user, closed["view"])
 
     # -- events ---------------------------------------------------------------------------------
     def _events(self, work: Work, app: dict[str, Any], events: list[Any], now: float, tz: Any, m: Moment) -> None:
@@ -483,7 +494,7 @@ class WriteRules:
             zero = work.doc(ns, f"{base}:no-segment|{em.year}:0", {})
             month = work.doc(ns, f"{base}:no-segment|{em.year}:{em.month}", {})
             for field, value in values.items():
-                self._day_hour(month, em, field, value)
+                day_hour(month, em, field, value)
             segmentation = event.get("segmentation")
             if not isinstance(segmentation, dict):
                 continue
