@@ -192,7 +192,8 @@ def test_bad_ez_requests_name_the_problem(http: httpx.Client, admin: Admin, kwar
 
 def test_unknown_ezkey_refused(http: httpx.Client, admin: Admin) -> None:
     body = http.post("/stathat/ez", data={"ezkey": "nobody", "stat": "x", "count": "1"}).json()
-    assert body == {"status": 401, "msg": "ezkey: no account has this ezkey"}
+    assert body == {"status": 401, "msg": "ezkey: no account has this ezkey (send the account's email address, "
+                                          "or seed the ezkey)"}
     admin.seed({"stathat": {"ezkeys": ["nobody"]}})
     assert http.post("/stathat/ez", data={"ezkey": "nobody", "stat": "x", "count": "1"}).json()["status"] == 200
 

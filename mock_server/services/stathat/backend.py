@@ -1,11 +1,19 @@
 """StatHat's rules and state: accounts (ezkeys), stats created on first use, classic keys.
 
+The API text says the ezkey "defaults to email address", and every public client sends the account's
+email: an ezkey that is an email address is an account, created on first use as a stat is. Any other
+unknown ezkey is refused (401) unless ``accept_any_ezkey`` is set, and the server logs the refusal once
+per key with what to do, since most clients look only at the HTTP status (200) and would report success.
+
 Counters sum per second; values keep every point. A JSON batch is checked whole before anything is
 recorded, so a bad item refuses the batch and nothing of it is kept.
 """
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +32,11 @@ DEV_CLASSIC = (
     {"name": "classic value", "kind": "value", "key": "dev-value-key", "ukey": "dev-ukey"},
 )
 
+log = logging.getLogger("mock_server.stathat")
+
 ACCOUNTS = "stathat.accounts"  # ezkey -> {}
+#: An email address as an account name: something@domain.tld, no spaces.
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 STATS = "stathat.stats"  # "<ezkey>\x1f<name>" -> {"name", "kind", "points": [...]}
 CLASSIC = "stathat.classic"  # "<key>\x1f<ukey>" -> {"ezkey", "name", "kind"}
 
@@ -67,6 +79,8 @@ class StatHatBackend:
     def __init__(self, store: Store, *, accept_any_ezkey: bool = False) -> None:
         self.store = store
         self.accept_any_ezkey = accept_any_ezkey
+        self._refused: set[str] = set()  # ezkeys whose refusal was logged (by this process)
+        self._refused_lock = threading.Lock()
 
     # -- state ----------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -94,10 +108,25 @@ class StatHatBackend:
     # -- rules ----------------------------------------------------------------------------------
     def account(self, ezkey: str) -> str:
         if self.store.get(ACCOUNTS, ezkey) is None:
-            if not self.accept_any_ezkey:
-                raise ServiceError(401, "ezkey: no account has this ezkey")
+            if not (self.accept_any_ezkey or EMAIL.fullmatch(ezkey)):
+                self._log_refusal(ezkey)
+                raise ServiceError(401, "ezkey: no account has this ezkey (send the account's email address, "
+                                        "or seed the ezkey)")
             self.store.put(ACCOUNTS, ezkey, {})
         return ezkey
+
+    def _log_refusal(self, ezkey: str) -> None:
+        with self._refused_lock:
+            if ezkey in self._refused:
+                return
+            self._refused.add(ezkey)
+        shown = ezkey[: min(4, len(ezkey) // 3)] + "..."  # enough to tell keys apart, not the secret
+        log.warning('StatHat: refused a write for the unknown ezkey %r (%d characters); clients that look only '
+                    'at the HTTP status report it as sent. Send your StatHat account\'s email address as the '
+                    'ezkey (an account is made on first use), seed the key with POST /_admin/seed '
+                    '{"stathat": {"ezkeys": ["..."]}}, or start the server with the setting '
+                    '{"services": {"stathat": {"accept_any_ezkey": true}}}. Logged once per key.',
+                    shown, len(ezkey))
 
     def _stat(self, ezkey: str, name: str, kind: str, *, create: bool) -> dict[str, Any] | None:
         key = f"{ezkey}\x1f{name}"
