@@ -208,3 +208,30 @@ def test_unique_estimate_covers_with_months_weeks_and_days() -> None:
     period = tuple(date(2024, 3, 1) + timedelta(days=i) for i in range(39))
     # exact: 5 + 3 + 1 = 9; coarse: month 5 + w14 3 + w15 2 = 10; the smaller one wins
     assert UniqueEstimate(zeros, days).estimate(period, "u") == 9
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (1.0, "1"), (1.5, "1.5"), (-2.5, "-2.5"), (0.1 + 0.2, "0.30000000000000004"), (1e20, "100000000000000000000"),
+    (1e21, "1e+21"), (1.5e-7, "1.5e-7"), (0.000001, "0.000001"), (2**60, "1152921504606847000"), (float("nan"), "NaN"),
+    (["en_US", "UTF-8"], "en_US,UTF-8"), ([1, [2, None], None], "1,2,,"), (True, "true"), (None, "null"),
+    ({"a": 1}, "[object Object]"), ("$x.y", "$x.y"),
+])
+def test_js_string(value: object, text: str) -> None:
+    from mock_server.services.countly.jsstring import js_string
+
+    assert js_string(value) == text
+
+
+@pytest.mark.parametrize(("agent", "expected"), [
+    ("Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko", ("Windows", "7")),
+    ("Mozilla/5.0 (Windows Phone 10.0; Android 6.0.1; Microsoft; Lumia 950) Edge/15.14977", ("Windows Phone", "10.0")),
+    ("Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15", ("iOS", "16.6")),
+    ("Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36", ("Chrome OS", "14541.0.0")),
+    ("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0", ("Ubuntu", None)),
+    ("python-httpx/0.28.1", (None, None)),
+    ("", (None, None)),
+])
+def test_os_from_agent(agent: str, expected: tuple[str | None, str | None]) -> None:
+    from mock_server.services.countly.useragent import os_from_agent
+
+    assert os_from_agent(agent) == expected

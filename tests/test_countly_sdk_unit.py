@@ -296,3 +296,31 @@ async def test_async_session_exit_lets_a_heartbeat_in_flight_finish() -> None:
     forms = [_form(call.request) for call in route.calls]
     reported = sum(int(f.get("session_duration", 0)) for f in forms)
     assert reported == 3 and "end_session" in forms[-1]  # the heartbeat's 3 s arrived; nothing lost
+
+
+@respx.mock
+def test_view_and_change_id_wire_format() -> None:
+    route = respx.post(f"{BASE}/i").respond(json={"result": "Success"})
+    with _client() as c:
+        c.record_view("/home", start=True, url="https://x.test/")
+        c.record_view_duration("/home", 12)
+        c.record_event(Event("queued"))
+        c.change_device_id("new-id")
+        assert c.device_id == "new-id"
+    forms = [_form(call.request) for call in route.calls]
+    visit, duration = json.loads(forms[0]["events"])[0], json.loads(forms[1]["events"])[0]
+    assert (visit["key"], visit["segmentation"]) == ("[CLY]_view", {"name": "/home", "visit": 1, "start": 1,
+                                                                   "view": "https://x.test/"})
+    assert (duration["dur"], duration["segmentation"]) == (12, {"name": "/home"})
+    assert (forms[2]["device_id"], json.loads(forms[2]["events"])[0]["key"]) == ("dev", "queued")  # old id first
+    assert (forms[3]["device_id"], forms[3]["old_device_id"]) == ("new-id", "dev")
+
+
+@respx.mock
+def test_sdk_reads_use_the_app_key() -> None:
+    route = respx.get(f"{BASE}/o/sdk").respond(json={"theme": "dark"})
+    with _client() as c:
+        assert c.remote_config(keys=["theme"], omit_keys=["x"]) == {"theme": "dark"}
+    params = dict(route.calls.last.request.url.params)
+    assert params == {"app_key": "secret-app-key", "device_id": "dev", "method": "fetch_remote_config",
+                      "keys": '["theme"]', "omit_keys": '["x"]'}
