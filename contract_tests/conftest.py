@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from mock_server import create_app
 
@@ -21,12 +21,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--base-url", default=None, help="run the contract suite against this server instead")
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """werkzeug's own request line shows raw paths (a Cyfe widget key); the app's access log is masked."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
+
+
 class LiveServer:
     """A reference server in a thread, on 127.0.0.1 and a port the OS chose."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.app = create_app(config)
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self.app, threaded=True,
+                                                   request_handler=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

@@ -218,14 +218,13 @@ def _pushed_bodies(client: httpx.Client | httpx.AsyncClient) -> list[dict[str, A
     return bodies
 
 
-def _merged(rows: list[Row]) -> list[dict[str, Any]]:
-    """What one merged push of ``rows`` carries: one row per date, in first-seen order, values of _expected."""
-    want = _expected(rows)
-    order = dict.fromkeys(r["Date"].strftime("%Y%m%d") for r in rows)  # type: ignore[union-attr]
-    return [want[day] for day in order]
+def _wire(rows: list[Row]) -> list[dict[str, Any]]:
+    """Rows as the batcher sends them: each as added, in order (dates as YYYYMMDD)."""
+    return [{k: v.strftime("%Y%m%d") if k == "Date" else v for k, v in row.items()}  # type: ignore[union-attr]
+            for row in rows]
 
 
-def test_batcher_pushes_one_merged_row_per_element(base_url: str, admin: Admin) -> None:
+def test_batcher_pushes_the_rows_in_order_unmerged(base_url: str, admin: Admin) -> None:
     rows = _rows(1000, seed=4)
     with httpx.Client() as http_client, CyfeClient(f"{base_url}/cyfe/api/push/dev-widget",
                                                    http_client=http_client) as client:
@@ -234,14 +233,15 @@ def test_batcher_pushes_one_merged_row_per_element(base_url: str, admin: Admin) 
                             BatchConfig(max_items=400, background=False)) as batcher:
             for row in rows:
                 batcher.add(row)
-    # Flushes after rows 400 and 800, and the rest at close: each push holds its slice merged per date
-    # (Users and Revenue summed, Rank the slice's last value), never two rows of one date.
+    # Flushes after rows 400 and 800, and the rest at close: each push holds its slice as added, in order;
+    # the widget aggregates them (Users and Revenue summed, Rank the last value).
     slices = [rows[:400], rows[400:800], rows[800:]]
-    assert [_as_numbers(b["data"]) for b in bodies] == [_merged(part) for part in slices]
+    assert [_as_numbers(b["data"]) for b in bodies] == [_as_numbers(_wire(part)) for part in slices]
     assert [b.get("onduplicate") for b in bodies] == [{"Rank": "replace"}] * 3
+    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
 
 
-async def test_async_batcher_pushes_one_merged_row_per_element(base_url: str, admin: Admin) -> None:
+async def test_async_batcher_pushes_the_rows_in_order_in_one_push(base_url: str, admin: Admin) -> None:
     rows = _rows(300, seed=5)
     async with httpx.AsyncClient() as http_client, AsyncCyfeClient(
             widget_key="dev-widget", base_url=f"{base_url}/cyfe", http_client=http_client) as client:
@@ -250,7 +250,44 @@ async def test_async_batcher_pushes_one_merged_row_per_element(base_url: str, ad
                                   BatchConfig(max_items=1000)) as batcher:
             for row in rows:
                 await batcher.add(row)
-    assert [_as_numbers(b["data"]) for b in bodies] == [_merged(rows)]
+    assert [_as_numbers(b["data"]) for b in bodies] == [_as_numbers(_wire(rows))]
+    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
+
+
+@pytest.mark.parametrize("stored", ["replace", "add"])
+def test_batcher_gives_what_single_pushes_give_under_the_stored_option(base_url: str, admin: Admin,
+                                                                       stored: str) -> None:
+    """The widget stores onduplicate for "New Users" from an earlier push; a batcher given no options must
+    leave what 100 single pushes leave (replace: the last value, 99; add: the sum, 4950)."""
+    url = f"{base_url}/cyfe"
+    admin.seed({"cyfe": {"widgets": [{"key": "single-widget"}, {"key": "batch-widget"}]}})
+    for key in ("single-widget", "batch-widget"):
+        with CyfeClient(widget_key=key, base_url=url) as c:
+            c.push([{"Date": "20130301", "New Users": 0}], {"New Users": MetricOptions(onduplicate=stored)})
+    rows: list[Row] = [{"Date": "20130302", "New Users": i} for i in range(100)]
+    with CyfeClient(widget_key="single-widget", base_url=url) as single:
+        for row in rows:
+            single.push([row])
+    with CyfeClient(widget_key="batch-widget", base_url=url) as client, client.batcher(
+            config=BatchConfig(background=False)) as batcher:
+        for row in rows:
+            batcher.add(row)
+    singles = admin.get("/cyfe/widgets/single-widget")["rows"]
+    batched = admin.get("/cyfe/widgets/batch-widget")["rows"]
+    want = 99 if stored == "replace" else 4950
+    assert singles == batched == [{"Date": "20130301", "New Users": 0}, {"Date": "20130302", "New Users": want}]
+    assert len(cyfe_requests(admin)) == 2 + 100 + 1  # one push for the whole batch
+
+
+async def test_async_batcher_gives_what_single_pushes_give_under_a_stored_replace(base_url: str,
+                                                                                admin: Admin) -> None:
+    url = f"{base_url}/cyfe"
+    async with AsyncCyfeClient(widget_key="dev-widget", base_url=url) as client:
+        await client.push([{"Date": "20130301", "New Users": 0}], {"New Users": MetricOptions(onduplicate="replace")})
+        async with client.batcher() as batcher:
+            for i in range(100):
+                await batcher.add({"Date": "20130302", "New Users": i})
+    assert admin.get(READ)["rows"][1] == {"Date": "20130302", "New Users": 99}
 
 
 def _as_numbers(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -316,7 +353,8 @@ def test_batcher_failure_reaches_on_error(base_url: str, admin: Admin) -> None:
         batcher.add({"Date": "20130301", "Users": 1})
         batcher.add({"Date": "20130301", "Users": 2})
     assert len(failed) == 1
-    assert isinstance(failed[0][0], NotFound) and failed[0][1] == 1  # two rows merged into one
+    assert isinstance(failed[0][0], NotFound) and failed[0][1] == 2  # both rows, in the one push that failed
+    assert failed[0][0].reason == "refused" and not failed[0][0].maybe_applied
 
 
 # -- cassette --------------------------------------------------------------------------------------

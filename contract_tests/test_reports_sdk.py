@@ -70,7 +70,7 @@ def call_all(client: ReportsClient, start: Any = START, end: Any = END) -> dict[
     return {
         "reports_images": client.reports_images(1, start, end),
         "reports_over_time": client.reports_over_time(1, start, end),
-        "reports_per_field_selection": client.reports_per_field_selection(2, 1, start, end),
+        "reports_per_field_selection": client.reports_per_field_selection(1, start, end, field_id=2),
         "reports_per_state": client.reports_per_state(1, start, end),
         "reports_per_user": client.reports_per_user(1, start, end),
         "reports_per_day_hour": client.reports_per_day_hour(1, start, end),
@@ -84,7 +84,7 @@ async def acall_all(client: AsyncReportsClient, start: Any = START, end: Any = E
     return {
         "reports_images": await client.reports_images(1, start, end),
         "reports_over_time": await client.reports_over_time(1, start, end),
-        "reports_per_field_selection": await client.reports_per_field_selection(2, 1, start, end),
+        "reports_per_field_selection": await client.reports_per_field_selection(1, start, end, field_id=2),
         "reports_per_state": await client.reports_per_state(1, start, end),
         "reports_per_user": await client.reports_per_user(1, start, end),
         "reports_per_day_hour": await client.reports_per_day_hour(1, start, end),
@@ -174,7 +174,7 @@ async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
     (lambda c: c.reports_per_user(1, "0001-01-01T00:00:00+01:00", END), "start_date"),  # before year 1 in UTC
     (lambda c: c.reports_per_user(0, START, END), "channel_id"),
     (lambda c: c.reports_per_user(True, START, END), "channel_id"),
-    (lambda c: c.reports_per_field_selection(-2, 1, START, END), "field_id"),
+    (lambda c: c.reports_per_field_selection(1, START, END, field_id=-2), "field_id"),
     (lambda c: c.reports_read(1, START, END, fields=["total_alerts"]), "fields"),
     (lambda c: c.user_awareness(1, START, END, fields=["total_reads"]), "fields"),
 ])
@@ -192,9 +192,9 @@ def test_server_errors_become_typed_exceptions(client: ReportsClient) -> None:
     assert nf.value.message == "channel_id: no channel 999"
     assert nf.value.body["error"]["parameter"] == "channel_id"
     with pytest.raises(BadRequest, match="field_id: field 1 is a Text field"):
-        client.reports_per_field_selection(1, 1, START, END)
+        client.reports_per_field_selection(1, START, END, field_id=1)
     with pytest.raises(NotFound, match="field_id: no field 99"):
-        client.reports_per_field_selection(99, 1, START, END)
+        client.reports_per_field_selection(1, START, END, field_id=99)
 
 
 async def test_async_errors(aclient: AsyncReportsClient) -> None:
@@ -227,7 +227,7 @@ def test_in_process_with_demo_data() -> None:
     app = create_app({"demo_data": True, "strict": True})
     with ReportsClient("dev-api-token", base_url="http://demo/reports", transport=httpx.WSGITransport(app=app)) as c:
         buckets = c.reports_over_time(1, START, END)
-        field = c.reports_per_field_selection(2, 1, START, END)
+        field = c.reports_per_field_selection(1, START, END, field_id=2)
         awareness = c.user_awareness(1, START, END, fields=["total_alerts", "unique_alerts"])
         assert c.reports_read(1, START, END).total_reads
         assert all(call for call in (c.reports_images(1, START, END), c.reports_per_state(1, START, END),

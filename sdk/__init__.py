@@ -1,9 +1,13 @@
 """analytics-api-kit SDK: typed clients for StatHat, Countly, Taplytics, Cyfe and the reports API."""
 
+import warnings
+from typing import TYPE_CHECKING, Any
+
 from ._batching import AsyncBatcher, BatchConfig, Batcher, FlushResult
-from ._client import DEFAULT_TIMEOUT, AsyncAPIClient, Request, SyncAPIClient
+from ._client import DEFAULT_TIMEOUT, AsyncAPIClient, RawResponse, RawResponses, Request, SyncAPIClient
 from ._errors import (
     APIError,
+    APITimeoutError,
     BadRequest,
     BatchError,
     Forbidden,
@@ -14,7 +18,6 @@ from ._errors import (
     RequestFailed,
     SDKError,
     ServerError,
-    TimeoutError,
     TransportError,
     Unauthorized,
     ValidationError,
@@ -62,6 +65,7 @@ __all__ = [
     "READ_FIELDS",
     "RETRYABLE_STATUSES",
     "APIError",
+    "APITimeoutError",
     "AsyncAPIClient",
     "AsyncBatcher",
     "AsyncCountlyClient",
@@ -96,6 +100,8 @@ __all__ = [
     "PayloadTooLarge",
     "QueueFull",
     "RateLimited",
+    "RawResponse",
+    "RawResponses",
     "ReadField",
     "ReadStats",
     "ReportImage",
@@ -111,7 +117,6 @@ __all__ = [
     "SyncAPIClient",
     "TaplyticsClient",
     "TimeData",
-    "TimeoutError",
     "TransportError",
     "Unauthorized",
     "UserAwareness",
@@ -122,3 +127,14 @@ __all__ = [
     "cyfe_date",
     "parse_retry_after",
 ]
+
+if TYPE_CHECKING:
+    #: Deprecated alias of ``APITimeoutError`` (the old name shadowed the builtin); removed in 0.3.
+    TimeoutError = APITimeoutError
+else:
+    def __getattr__(name: str) -> Any:
+        if name == "TimeoutError":
+            warnings.warn("sdk.TimeoutError is deprecated (it shadowed the builtin TimeoutError): "
+                          "use sdk.APITimeoutError", DeprecationWarning, stacklevel=2)
+            return APITimeoutError
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

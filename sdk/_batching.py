@@ -4,9 +4,12 @@ Items are validated when they are added, so one bad item fails at once in the ca
 batch. A batch is flushed when it reaches ``max_items`` or ``max_bytes``, when ``interval`` seconds have
 passed since its first item, on ``flush()``, on ``close()`` and at interpreter exit (with a deadline).
 A batch that cannot be delivered reaches ``on_error(exc, items)``; without a callback it is logged with
-its size. Nothing accepted is dropped silently: a full queue follows ``when_full`` and counts drops; items
-still queued when ``close``'s deadline passes (or, for an async batcher never closed, at exit) go to
-``on_error`` with a ``BatchError``.
+its size. ``exc.reason`` says what became of the items: ``"refused"`` (certainly not applied),
+``"maybe applied"`` (an attempt may have reached the server: ``exc.attempts`` holds every attempt's error)
+or ``"not sent before the deadline"``. Nothing accepted is dropped silently: a full queue follows
+``when_full`` and counts drops; when ``close(timeout)`` returns, every item is delivered or has reached
+``on_error``: a batch still being sent at the deadline is abandoned (no further attempt starts) and
+reported as maybe applied if an attempt was on the wire, queued items as not sent.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from ._errors import BatchError, QueueFull, ValidationError
+from ._errors import APIError, BatchError, QueueFull, SDKError, TransportError, ValidationError
+from ._retry import ALWAYS_SAFE_STATUSES, SendScope, enter_scope, leave_scope
 
 __all__ = ["AsyncBatcher", "BatchConfig", "Batcher", "FlushResult"]
 
@@ -190,9 +194,51 @@ class _Buffer(Generic[T]):
             self.failed += count
 
 
+class _Flight(Generic[T]):
+    """A batch taken from the queue: its items and the scope its send runs in."""
+
+    def __init__(self, items: list[T], deadline: float | None) -> None:
+        self.items = items
+        self.scope = SendScope(deadline)
+        #: Settled and reported (by the sender, or by ``close`` abandoning it): never twice.
+        self.settled = False
+        self.started = False
+
+
+def _failure(exc: BaseException, flight: _Flight[T]) -> BaseException:
+    """The error ``on_error`` gets for a batch whose send raised ``exc``.
+
+    A send cut short by the close deadline while it waited to retry (429, 503, no connection) reports its
+    items as not sent before the deadline, with the attempts; anything else is the send's own error.
+    """
+    deadline = flight.scope.deadline
+    if deadline is None or not isinstance(exc, SDKError) or exc.maybe_applied:
+        return exc
+    retryable = (isinstance(exc, APIError) and exc.status in ALWAYS_SAFE_STATUSES) or (
+        isinstance(exc, TransportError) and not exc.sent)
+    if not retryable and not isinstance(exc, BatchError):
+        return exc
+    error = BatchError(f"{len(flight.items)} items, last attempt: {exc}", reason="not sent before the deadline",
+                       attempts=exc.attempts)
+    error.__cause__ = exc
+    return error
+
+
+def _abandoned(flight: _Flight[T]) -> BatchError:
+    """Abandon a batch still being sent at the close deadline; the error says whether it may be applied."""
+    # A send that started without the SDK's send loop telling where it is may be on the wire.
+    maybe = flight.scope.abandon() or (flight.started and not flight.scope.used)
+    attempts = tuple(flight.scope.attempts)
+    error = BatchError(f"{len(flight.items)} items were being sent when the close deadline passed",
+                       reason="maybe applied" if maybe else "not sent before the deadline", attempts=attempts)
+    error.__cause__ = attempts[-1] if attempts else None
+    return error
+
+
 def _report(on_error: OnError[T] | None, exc: BaseException, batch: list[T]) -> None:
     if on_error is None:
-        log.error("batch of %d items not delivered: %s", len(batch), exc)
+        reason = exc.reason if isinstance(exc, SDKError) else "maybe applied"
+        log.error("batch of %d items not delivered (%s): %s", len(batch), reason, exc)
         return
     try:
         on_error(exc, batch)
@@ -227,6 +273,8 @@ class Batcher(Generic[T]):
         self._changed = threading.Condition(self._lock)
         self._send_lock = threading.Lock()  # one batch at a time keeps order
         self._flush_requested = False
+        self._flights: list[_Flight[T]] = []
+        self._deadline: float | None = None
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
 
@@ -268,27 +316,38 @@ class Batcher(Generic[T]):
     def close(self, timeout: float | None = 10.0) -> FlushResult:
         """Flush and stop the worker within ``timeout`` seconds in all; later ``add`` calls raise.
 
-        Items still queued when the time is up are not kept for later (nothing would send them once the
-        process exits): they go to ``on_error`` with a ``BatchError`` and count as failed.
+        When it returns every item is accounted for: delivered, or reported to ``on_error`` with its
+        reason. Retry waits end at the deadline; a batch still on the wire then is abandoned (reported as
+        maybe applied; no further attempt starts); items still queued are reported as not sent before the
+        deadline (nothing would send them once the process exits).
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         before = (self._buffer.delivered, self._buffer.failed)
+        with self._lock:
+            self._deadline = deadline
+            for flight in self._flights:
+                flight.scope.set_deadline(deadline)
         self.flush(timeout)
         with self._lock:
             self._closed = True
             self._changed.notify_all()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        reports: list[tuple[BaseException, list[T]]] = []
         with self._lock:
+            for flight in self._flights:
+                if not flight.settled:
+                    flight.settled = True
+                    self._buffer.settled(len(flight.items), False)
+                    reports.append((_abandoned(flight), flight.items))
             left = self._buffer.abandon()
         if left:
-            _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
+            reports.append((BatchError(f"{len(left)} items not sent within the close deadline"), left))
+        for exc, items in reports:
+            _report(self._on_error, exc, items)
         with self._lock:
             b = self._buffer
-            result = FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
-        if result.pending:
-            log.warning("batcher closed with %d items still being sent", result.pending)
-        return result
+            return FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
 
     @property
     def pending(self) -> int:
@@ -359,17 +418,28 @@ class Batcher(Generic[T]):
     def _drain(self, only_full: bool = False) -> None:
         with self._send_lock:
             with self._lock:
-                batches = self._buffer.take(only_full)
-            for batch in batches:
-                ok = True
-                try:
-                    self._send(batch)
-                except Exception as exc:  # every failure goes to on_error
-                    ok = False
-                    _report(self._on_error, exc, batch)
+                flights = [_Flight(batch, self._deadline) for batch in self._buffer.take(only_full)]
+                self._flights.extend(flights)
+            for flight in flights:
+                error: BaseException | None = None
+                if not flight.scope.abandoned:
+                    token = enter_scope(flight.scope)
+                    flight.started = True
+                    try:
+                        self._send(flight.items)
+                    except Exception as exc:  # every failure goes to on_error
+                        error = _failure(exc, flight)
+                    finally:
+                        leave_scope(token)
                 with self._lock:
-                    self._buffer.settled(len(batch), ok)
+                    self._flights.remove(flight)
+                    mine = not flight.settled  # False: close abandoned and reported it already
+                    if mine:
+                        flight.settled = True
+                        self._buffer.settled(len(flight.items), error is None)
                     self._changed.notify_all()
+                if mine and error is not None:
+                    _report(self._on_error, error, flight.items)
 
     def _reset_after_fork(self) -> None:
         # The parent's queue belongs to the parent (it still delivers it); the child starts empty.
@@ -392,7 +462,13 @@ def _at_exit() -> None:
             batcher.close(batcher.config.exit_deadline)
     # No event loop is left to send with at exit: what was never closed is reported, not lost silently.
     for abatcher in list(_LIVE_ASYNC):
-        left = [] if abatcher._closed else abatcher._buffer.abandon()
+        if abatcher._closed:
+            continue
+        for flight in abatcher._flights:
+            if not flight.settled:
+                flight.settled = True
+                _report(abatcher._on_error, _abandoned(flight), flight.items)
+        left = abatcher._buffer.abandon()
         if left:
             _report(abatcher._on_error, BatchError(f"{len(left)} items not sent: the async batcher was never "
                                                    "closed (use `async with` or `await aclose()`)"), left)
@@ -434,6 +510,8 @@ class AsyncBatcher(Generic[T]):
         self._send_lock: asyncio.Lock | None = None
         self._task: asyncio.Task[None] | None = None
         self._flush_requested = False
+        self._flights: list[_Flight[T]] = []
+        self._deadline: float | None = None
         _LIVE_ASYNC.add(self)
 
     def _cond(self) -> asyncio.Condition:
@@ -492,9 +570,13 @@ class AsyncBatcher(Generic[T]):
                            len(self._buffer.items) + self._buffer.in_flight)
 
     async def aclose(self, timeout: float | None = 10.0) -> FlushResult:
-        """Flush and stop the task within ``timeout`` seconds in all; what is left goes to ``on_error``."""
+        """Flush and stop the task within ``timeout`` seconds in all; as ``Batcher.close``, every item is
+        delivered or reported to ``on_error`` when it returns."""
         loop = asyncio.get_running_loop()
         deadline = None if timeout is None else loop.time() + timeout
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        for flight in self._flights:
+            flight.scope.set_deadline(self._deadline)
         before = (self._buffer.delivered, self._buffer.failed)
         await self.flush(timeout)
         cond = self._cond()
@@ -506,14 +588,24 @@ class AsyncBatcher(Generic[T]):
                 remaining = None if deadline is None else max(0.0, deadline - loop.time())
                 await asyncio.wait_for(asyncio.shield(self._task), remaining)
             except TimeoutError:
-                self._task.cancel()  # its batch in flight reaches on_error (see _drain)
+                self._task.cancel()  # its batch in flight is abandoned below
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
+        self._abandon_all()
+        b = self._buffer
+        return FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
+
+    def _abandon_all(self) -> None:
+        """Report every batch still in flight (abandoned) and every item still queued (not sent)."""
+        for flight in self._flights:
+            if not flight.settled:
+                flight.settled = True
+                self._buffer.settled(len(flight.items), False)
+                _report(self._on_error, _abandoned(flight), flight.items)
+        self._flights.clear()
         left = self._buffer.abandon()
         if left:
             _report(self._on_error, BatchError(f"{len(left)} items not sent within the close deadline"), left)
-        b = self._buffer
-        return FlushResult(b.delivered - before[0], b.failed - before[1], b.in_flight)
 
     @property
     def pending(self) -> int:
@@ -548,19 +640,26 @@ class AsyncBatcher(Generic[T]):
         cond = self._cond()
         assert self._send_lock is not None
         async with self._send_lock:
-            batches = self._buffer.take(only_full)
-            for number, batch in enumerate(batches):
-                ok = True
-                try:
-                    await self._send(batch)
-                except asyncio.CancelledError as exc:  # aclose's deadline: this and the rest are not sent
-                    for rest in batches[number:]:
-                        self._buffer.settled(len(rest), False)
-                        _report(self._on_error, BatchError(f"cancelled while sending: {exc or 'deadline'}"), rest)
-                    raise
-                except Exception as exc:  # every failure goes to on_error
-                    ok = False
-                    _report(self._on_error, exc, batch)
+            flights = [_Flight(batch, self._deadline) for batch in self._buffer.take(only_full)]
+            self._flights.extend(flights)
+            for flight in flights:
+                error: BaseException | None = None
+                if not flight.scope.abandoned:
+                    token = enter_scope(flight.scope)
+                    flight.started = True
+                    try:
+                        await self._send(flight.items)
+                    except Exception as exc:  # every failure goes to on_error
+                        error = _failure(exc, flight)
+                    finally:
+                        leave_scope(token)
+                if flight in self._flights:
+                    self._flights.remove(flight)
+                if flight.settled:
+                    continue  # abandoned at the deadline and reported already
+                flight.settled = True
                 async with cond:
-                    self._buffer.settled(len(batch), ok)
+                    self._buffer.settled(len(flight.items), error is None)
                     cond.notify_all()
+                if error is not None:
+                    _report(self._on_error, error, flight.items)

@@ -2,26 +2,42 @@
 
 from __future__ import annotations
 
+import inspect
+import ipaddress
 import json
 import logging
 import os
 import platform
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Self
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 import tenacity
 
-from ._errors import APIError, RateLimited, TimeoutError, TransportError, ValidationError, error_class
-from ._redact import Redactor
-from ._retry import RetryPolicy, parse_retry_after, parse_retry_after_ms
+from ._errors import (
+    APIError,
+    APITimeoutError,
+    BatchError,
+    RateLimited,
+    SDKError,
+    TransportError,
+    ValidationError,
+    error_class,
+)
+from ._redact import Redactor, install_log_filter
+from ._retry import RetryPolicy, current_scope, parse_retry_after, parse_retry_after_ms
 from ._version import __version__
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "Request", "SyncAPIClient"]
+__all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "RawResponse", "RawResponses", "Request",
+           "SyncAPIClient", "make_async_http_client", "make_http_client"]
 
+T = TypeVar("T")
 log = logging.getLogger("analytics_api_kit")
+# httpx and httpcore log full URLs (query keys, widget keys in paths): every record is redacted first.
+install_log_filter()
 if os.environ.get("ANALYTICS_API_KIT_LOG", "").lower() in ("debug", "info"):
     logging.basicConfig()
     log.setLevel(os.environ["ANALYTICS_API_KIT_LOG"].upper())
@@ -74,17 +90,110 @@ def _clean(params: Params | Sequence[tuple[str, Any]] | None) -> QueryItems | No
     return out
 
 
-def check_base_url(base_url: str, *, allow_http: bool) -> str:
-    """Refuse plain http to anything but loopback unless the caller allows it (keys travel in clear)."""
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def in_process(transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None) -> bool:
+    """Whether ``transport`` answers without a network (WSGI/ASGI app, mock): its host is never dialled."""
+    return transport is not None and not isinstance(transport, (httpx.HTTPTransport, httpx.AsyncHTTPTransport))
+
+
+def check_base_url(base_url: str, *, allow_http: bool, in_process: bool = False) -> str:
+    """Refuse plain http to anything but loopback unless the caller allows it (keys travel in clear).
+
+    A base URL served by an in-process transport (``transport=httpx.WSGITransport(...)``) is accepted
+    whatever its host: nothing leaves the process.
+    """
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValidationError(f"base_url must be an http(s) URL, got {base_url!r}", field="base_url")
-    if parts.scheme == "http" and not allow_http and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+    if parts.scheme == "http" and not allow_http and not in_process and not _loopback(parts.hostname):
         raise ValidationError(
             "base_url uses plain http to a non-loopback host; pass allow_http=True to accept that",
             field="base_url",
         )
     return base_url.rstrip("/")
+
+
+def make_http_client(transport: httpx.BaseTransport | None, timeout: httpx.Timeout) -> httpx.Client:
+    """The connection pool a sync client builds when the caller passed none (one place to change it)."""
+    return httpx.Client(transport=transport, timeout=timeout)
+
+
+def make_async_http_client(transport: httpx.AsyncBaseTransport | None, timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The connection pool an async client builds when the caller passed none (one place to change it)."""
+    return httpx.AsyncClient(transport=transport, timeout=timeout)
+
+
+def _clamp(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
+    """``timeout`` with no phase longer than ``left`` seconds (a batch's close deadline)."""
+    left = max(left, 0.001)
+
+    def cap(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(connect=cap(timeout.connect), read=cap(timeout.read), write=cap(timeout.write),
+                         pool=cap(timeout.pool))
+
+
+@dataclass(frozen=True)
+class RawResponse(Generic[T]):
+    """A call's parsed result with the HTTP details of its (last) successful response."""
+
+    parsed: T
+    status_code: int
+    headers: httpx.Headers
+    request_id: str | None
+    http_response: httpx.Response
+
+
+class RawResponses:
+    """``client.with_raw_response.<call>(...)``: the same call, answering a ``RawResponse``.
+
+    Every call runs on its own copy of the client (sharing the pool), so concurrent calls never mix their
+    responses; resources (``client.with_raw_response.users.get(...)``) work the same way.
+    """
+
+    def __init__(self, client: BaseClient, path: tuple[str, ...] = ()) -> None:
+        self._client = client
+        self._path = path
+
+    def _resolve(self, root: object) -> Any:
+        target: Any = root
+        for name in self._path:
+            target = getattr(target, name)
+        return target
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        probe = getattr(self._resolve(self._client), name)
+        path = (*self._path, name)
+        if not callable(probe):
+            return RawResponses(self._client, path)
+        if inspect.iscoroutinefunction(probe):
+            async def acall(*args: Any, **kwargs: Any) -> RawResponse[Any]:
+                clone, sink = self._client._recording()
+                result = await RawResponses(clone, path)._resolve(clone)(*args, **kwargs)
+                return clone._raw(result, sink)
+            return acall
+
+        def call(*args: Any, **kwargs: Any) -> RawResponse[Any]:
+            clone, sink = self._client._recording()
+            result = RawResponses(clone, path)._resolve(clone)(*args, **kwargs)
+            return clone._raw(result, sink)
+        return call
 
 
 class BaseClient:
@@ -93,6 +202,8 @@ class BaseClient:
     _owns_client: bool
     #: Where ``request_id`` is read from, in order.
     request_id_headers: Sequence[str] = ("x-request-id", "request-id")
+    #: Successful responses of a ``with_raw_response`` call (None: not recording).
+    _raw_sink: list[httpx.Response] | None = None
 
     def __init__(
         self,
@@ -103,8 +214,9 @@ class BaseClient:
         retry: RetryPolicy | None = None,
         headers: Mapping[str, str] | None = None,
         allow_http: bool = True,
+        in_process: bool = False,
     ) -> None:
-        self.base_url = check_base_url(base_url, allow_http=allow_http)
+        self.base_url = check_base_url(base_url, allow_http=allow_http, in_process=in_process)
         self.timeout = DEFAULT_TIMEOUT if timeout is None else httpx.Timeout(timeout)
         self.retry = retry or RetryPolicy()
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -114,25 +226,61 @@ class BaseClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.redactor.text(self.base_url)!r})"
 
-    def with_options(self, **changes: Any) -> Self:
-        """A copy with another ``timeout``, ``retry`` or extra ``headers``; shares the connection pool."""
+    def _bind(self) -> None:
+        """Attach resources (``client.users``...) to this instance; called again on every copy."""
+
+    def _copy(self) -> Self:
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._owns_client = False  # the original closes the pool
-        if "timeout" in changes:
-            clone.timeout = httpx.Timeout(changes.pop("timeout"))
-        if "retry" in changes:
-            clone.retry = changes.pop("retry")
-        if "headers" in changes:
-            clone.headers = {**self.headers, **changes.pop("headers")}
-        if changes:
-            raise TypeError(f"unknown options: {', '.join(changes)}")
+        clone._bind()
         return clone
+
+    def with_options(
+        self,
+        *,
+        timeout: httpx.Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Self:
+        """A copy with another ``timeout``, ``retry`` or extra ``headers`` (None: unchanged); shares the pool."""
+        clone = self._copy()
+        if timeout is not None:
+            clone.timeout = httpx.Timeout(timeout)
+        if retry is not None:
+            clone.retry = retry
+        if headers is not None:
+            clone.headers = {**self.headers, **headers}
+        return clone
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """``client.with_raw_response.<call>(...)`` answers ``RawResponse(parsed, status_code, headers,
+        request_id, http_response)`` instead of the parsed result alone."""
+        return RawResponses(self)
+
+    def _recording(self) -> tuple[Self, list[httpx.Response]]:
+        clone = self._copy()
+        sink: list[httpx.Response] = []
+        clone._raw_sink = sink
+        return clone, sink
+
+    def _raw(self, parsed: T, sink: list[httpx.Response]) -> RawResponse[T]:
+        if not sink:
+            raise ValidationError("this call sent no request (a lazy iterator?): nothing to report raw",
+                                  field="with_raw_response")
+        last = sink[-1]
+        request_id = next((last.headers[h] for h in self.request_id_headers if h in last.headers), None)
+        return RawResponse(parsed, last.status_code, last.headers, request_id, last)
 
     # -- building --------------------------------------------------------------------------------
     def build_request(self, client: httpx.Client | httpx.AsyncClient, request: Request) -> httpx.Request:
         url = request.path if request.path.startswith(("http://", "https://")) else self.base_url + request.path
         timeout = self.timeout if request.timeout is None else httpx.Timeout(request.timeout)
+        scope = current_scope()
+        left = scope.remaining() if scope is not None else None
+        if left is not None:
+            timeout = _clamp(timeout, left)
         return client.build_request(
             request.method,
             url,
@@ -179,7 +327,8 @@ class BaseClient:
                 body = response.json()
             except ValueError:
                 body = response.text
-        message = self.redactor.text(self.error_message(body, response))
+        # The server's words are kept (only the secret values this client knows are masked in them).
+        message = self.redactor.known(self.error_message(body, response))
         body = self.redactor.data(body)  # the exception keeps the body: no secret in it either
         request_id = next((response.headers[h] for h in self.request_id_headers if h in response.headers), None)
         headers = {k.lower(): v for k, v in self.redactor.headers(response.headers.items()).items()}
@@ -192,23 +341,71 @@ class BaseClient:
                                retry_after=retry_after)
         return cls(message, status=status, body=body, request_id=request_id, headers=headers)
 
-    def transport_error(self, exc: httpx.TransportError, request: Request) -> TransportError:
+    def transport_error(self, exc: httpx.TransportError, request: Request,
+                        http_request: httpx.Request) -> tuple[TransportError, httpx.TransportError]:
+        """The SDK's error for ``exc`` and a copy of ``exc`` to chain it to, both without a secret.
+
+        httpx's own exception holds the request (its URL carries query keys, a widget key in the path), so it
+        is never chained itself: the copy carries the redacted URL.
+        """
         # A connect failure means nothing was sent; anything later may have reached the server.
         sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-        message = self.redactor.text(f"{type(exc).__name__} on {request.method} {request.path}: {exc}")
-        cls = TimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
-        return cls(message, sent=sent)
+        url = self.redactor.text(str(http_request.url))
+        detail = self.redactor.text(str(exc))
+        message = f"{type(exc).__name__} on {request.method} {url}: {detail}"
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else TransportError
+        cause = type(exc)(detail, request=httpx.Request(http_request.method, url))
+        return cls(message, sent=sent), cause
 
     def describe(self, request: Request) -> str:
         return self.redactor.text(f"{request.method} {self.base_url}{request.path}")
 
-    def _retrying_kwargs(self, request: Request) -> dict[str, Any]:
+    def _retrying_kwargs(self, request: Request, *, asynchronous: bool = False) -> dict[str, Any]:
         policy = request.retry or self.retry
-        return policy.tenacity_kwargs(idempotent=request.is_idempotent, describe=self.describe(request))
+        return policy.tenacity_kwargs(idempotent=request.is_idempotent, describe=self.describe(request),
+                                      asynchronous=asynchronous)
 
     def _log_response(self, request: Request, response: httpx.Response, attempt: int) -> None:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s (attempt %d)", self.describe(request), response.status_code, attempt)
+
+    def _succeeded(self, request: Request, response: httpx.Response, attempt: int) -> httpx.Response:
+        self._log_response(request, response, attempt)
+        self.check_response(response)
+        if self._raw_sink is not None:
+            self._raw_sink.append(response)
+        return response
+
+    @staticmethod
+    def _failed(error: SDKError, attempts: list[SDKError]) -> None:
+        """Record a failed attempt: on the error (every attempt so far) and on the batch's scope."""
+        attempts.append(error)
+        error.attempts = tuple(attempts)
+        scope = current_scope()
+        if scope is not None:
+            scope.attempts.append(error)
+
+
+    @staticmethod
+    def _gave_up(state: _Attempts) -> SDKError:
+        """What a call raises when its batch's deadline stops it before an attempt: the last failure."""
+        if state.errors:
+            return state.errors[-1]
+        return BatchError("not sent: the batch was abandoned at its deadline")
+
+
+class _Attempts:
+    """One call's failed attempts and where the last one was raised (its traceback, before tenacity's)."""
+
+    def __init__(self) -> None:
+        self.errors: list[SDKError] = []
+        self.traceback: TracebackType | None = None
+
+    def final(self, exc: SDKError) -> SDKError:
+        """``exc`` with every attempt attached and its traceback starting at the failed attempt."""
+        exc.attempts = tuple(self.errors) or (exc,)
+        tb = self.traceback
+        return exc.with_traceback(tb.tb_next if tb is not None else None)
 
 
 class SyncAPIClient(BaseClient):
@@ -217,45 +414,73 @@ class SyncAPIClient(BaseClient):
     def __init__(
         self,
         *,
+        base_url: str,
+        secrets: Sequence[str | None] = (),
+        timeout: httpx.Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow_http: bool = True,
         http_client: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(base_url=base_url, secrets=secrets, timeout=timeout, retry=retry, headers=headers,
+                         allow_http=allow_http, in_process=in_process(transport))
         self._owns_client = http_client is None
         #: Built here (so rebuilt in a forked child) unless the caller passed a client or a transport.
         self._default_http = http_client is None and transport is None
         self._transport = transport
-        self._http = http_client or httpx.Client(transport=transport, timeout=self.timeout)
+        self._http = http_client or make_http_client(transport, self.timeout)
         self._pid = os.getpid()
+        self._bind()
 
     def _forked(self) -> None:
         # A forked child must not write to the parent's pooled sockets: it gets a pool of its own. The
         # parent's client is kept (not closed: closing could shut connections the parent still uses).
         self._pid = os.getpid()
         self._parent_http = self._http
-        self._http = httpx.Client(transport=self._transport, timeout=self.timeout)
+        self._http = make_http_client(self._transport, self.timeout)
         self._owns_client = True
 
     def send(self, request: Request) -> httpx.Response:
         """Send with retries; return the successful response or raise the typed error."""
         if self._default_http and self._pid != os.getpid():
             self._forked()
-        attempt = 0
-        for try_ in tenacity.Retrying(**self._retrying_kwargs(request)):
-            with try_:
-                attempt += 1
-                http_request = self.build_request(self._http, request)
-                http_request.headers["X-Retry-Count"] = str(attempt - 1)
-                try:
-                    response = self._http.send(http_request)
-                except httpx.TransportError as exc:
-                    raise self.transport_error(exc, request) from None
-                response.read()
-                self._log_response(request, response, attempt)
-                self.check_response(response)
-                return response
+        state = _Attempts()
+        try:
+            for try_ in tenacity.Retrying(**self._retrying_kwargs(request)):
+                with try_:
+                    try:
+                        return self._attempt(request, state)
+                    except SDKError as exc:
+                        state.traceback = exc.__traceback__
+                        raise
+        except SDKError as exc:
+            raise state.final(exc) from exc.__cause__
         raise AssertionError("unreachable")  # pragma: no cover - tenacity reraises
+
+    def _attempt(self, request: Request, state: _Attempts) -> httpx.Response:
+        number = len(state.errors) + 1
+        http_request = self.build_request(self._http, request)
+        http_request.headers["X-Retry-Count"] = str(number - 1)
+        scope = current_scope()
+        if scope is not None and not scope.begin_attempt():
+            raise self._gave_up(state)
+        failure: tuple[SDKError, BaseException | None]
+        try:
+            try:
+                response = self._http.send(http_request)
+            except httpx.TransportError as exc:
+                failure = self.transport_error(exc, request, http_request)
+            else:
+                try:
+                    return self._succeeded(request, response, number)
+                except APIError as exc:
+                    failure = (exc, None)
+        finally:
+            if scope is not None:
+                scope.end_attempt()
+        self._failed(failure[0], state.errors)
+        raise failure[0] from failure[1]
 
     def close(self) -> None:
         if self._owns_client:
@@ -274,30 +499,58 @@ class AsyncAPIClient(BaseClient):
     def __init__(
         self,
         *,
+        base_url: str,
+        secrets: Sequence[str | None] = (),
+        timeout: httpx.Timeout | float | None = None,
+        retry: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+        allow_http: bool = True,
         http_client: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(base_url=base_url, secrets=secrets, timeout=timeout, retry=retry, headers=headers,
+                         allow_http=allow_http, in_process=in_process(transport))
         self._owns_client = http_client is None
-        self._http = http_client or httpx.AsyncClient(transport=transport, timeout=self.timeout)
+        self._http = http_client or make_async_http_client(transport, self.timeout)
+        self._bind()
 
     async def send(self, request: Request) -> httpx.Response:
-        attempt = 0
-        async for try_ in tenacity.AsyncRetrying(**self._retrying_kwargs(request)):
-            with try_:
-                attempt += 1
-                http_request = self.build_request(self._http, request)
-                http_request.headers["X-Retry-Count"] = str(attempt - 1)
-                try:
-                    response = await self._http.send(http_request)
-                except httpx.TransportError as exc:
-                    raise self.transport_error(exc, request) from None
-                await response.aread()
-                self._log_response(request, response, attempt)
-                self.check_response(response)
-                return response
+        state = _Attempts()
+        try:
+            async for try_ in tenacity.AsyncRetrying(**self._retrying_kwargs(request, asynchronous=True)):
+                with try_:
+                    try:
+                        return await self._attempt(request, state)
+                    except SDKError as exc:
+                        state.traceback = exc.__traceback__
+                        raise
+        except SDKError as exc:
+            raise state.final(exc) from exc.__cause__
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(self, request: Request, state: _Attempts) -> httpx.Response:
+        number = len(state.errors) + 1
+        http_request = self.build_request(self._http, request)
+        http_request.headers["X-Retry-Count"] = str(number - 1)
+        scope = current_scope()
+        if scope is not None and not scope.begin_attempt():
+            raise self._gave_up(state)
+        failure: tuple[SDKError, BaseException | None]
+        try:
+            try:
+                response = await self._http.send(http_request)
+            except httpx.TransportError as exc:
+                failure = self.transport_error(exc, request, http_request)
+            else:
+                try:
+                    return self._succeeded(request, response, number)
+                except APIError as exc:
+                    failure = (exc, None)
+        finally:
+            if scope is not None:
+                scope.end_attempt()
+        self._failed(failure[0], state.errors)
+        raise failure[0] from failure[1]
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -308,4 +561,3 @@ class AsyncAPIClient(BaseClient):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-

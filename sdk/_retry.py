@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import email.utils
 import logging
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 
 import tenacity
 
-from ._errors import APIError, RateLimited, TransportError
+from ._errors import APIError, RateLimited, SDKError, TransportError
 
-__all__ = ["ALWAYS_SAFE_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = ["ALWAYS_SAFE_STATUSES", "RETRYABLE_STATUSES", "RetryPolicy", "SendScope", "current_scope",
+           "parse_retry_after"]
 
 log = logging.getLogger("analytics_api_kit")
 
@@ -78,21 +82,29 @@ class RetryPolicy:
         retry_after = server_wait(exc)
         return self.backoff(retry_number) if retry_after is None else retry_after
 
-    def tenacity_kwargs(self, *, idempotent: bool, describe: str) -> dict[str, object]:
-        """Arguments for ``tenacity.Retrying``/``AsyncRetrying`` that apply this policy."""
+    def tenacity_kwargs(self, *, idempotent: bool, describe: str, asynchronous: bool = False) -> dict[str, object]:
+        """Arguments for ``tenacity.Retrying``/``AsyncRetrying`` that apply this policy (and the deadline of
+        the batch being sent, if any: no wait runs past it)."""
+        scope = current_scope()
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             delay = self.wait_for(exc, state.attempt_number)
             remaining = self.max_total - (time.monotonic() - state.start_time)
+            if scope is not None and scope.deadline is not None:
+                remaining = min(remaining, scope.deadline - time.monotonic())
             return max(0.0, min(delay, remaining))
 
         def stop(state: tenacity.RetryCallState) -> bool:
-            # Out of attempts or time; or the server asked for a wait that would end past max_total
-            # (retrying earlier than it asked would only be refused again).
+            # Out of attempts or time; or the server asked for a wait that would end past max_total (or the
+            # batch's deadline): retrying earlier than it asked would only be refused again.
             elapsed = state.seconds_since_start or 0.0
             exc = state.outcome.exception() if state.outcome else None
             asked = server_wait(exc)
+            if scope is not None and scope.deadline is not None:
+                left = scope.deadline - time.monotonic()
+                if left <= 0 or (asked is not None and asked > left):
+                    return True
             return (state.attempt_number >= self.max_attempts or elapsed >= self.max_total
                     or (asked is not None and elapsed + asked > self.max_total))
 
@@ -101,13 +113,99 @@ class RetryPolicy:
             sleep = state.next_action.sleep if state.next_action else 0.0
             log.info("Retrying %s in %.2f s after %s (attempt %d)", describe, sleep, exc, state.attempt_number)
 
+        extra: dict[str, object] = {}
+        if scope is not None:
+            extra["sleep"] = scope.async_sleep if asynchronous else scope.sleep
         return {
+            **extra,
             "stop": stop,
             "wait": wait,
             "retry": tenacity.retry_if_exception(lambda e: self.should_retry(e, idempotent=idempotent)),
             "before_sleep": before_sleep,
             "reraise": True,
         }
+
+
+class SendScope:
+    """What a batcher and the send loop share about the batch being sent.
+
+    The batcher sets ``deadline`` (``time.monotonic()``) when ``close`` starts; the send loop then waits
+    no longer than it, shortens each attempt's timeouts to it and gives up at it. The send loop records
+    every failed attempt in ``attempts`` and whether one is on the wire (``in_attempt``), so a batch
+    abandoned at the deadline is reported as not sent or as maybe applied, never guessed.
+    """
+
+    def __init__(self, deadline: float | None = None) -> None:
+        self.deadline: float | None = deadline
+        self.attempts: list[SDKError] = []
+        self.in_attempt = False
+        self.abandoned = False
+        #: An attempt began (False: the sender is not an SDK client, or has not reached the wire yet).
+        self.used = False
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        if deadline is not None:
+            self._wake.set()
+
+    def begin_attempt(self) -> bool:
+        """Whether an attempt may start: not once the batch was abandoned, nor a retry past the deadline."""
+        with self._lock:
+            late = self.deadline is not None and time.monotonic() >= self.deadline and bool(self.attempts)
+            if self.abandoned or late:
+                return False
+            self.in_attempt = self.used = True
+            return True
+
+    def end_attempt(self) -> None:
+        with self._lock:
+            self.in_attempt = False
+
+    def abandon(self) -> bool:
+        """Stop any further attempt; return whether what was sent so far may have been applied."""
+        with self._lock:
+            self.abandoned = True
+            return self.maybe_applied
+
+    def set_deadline(self, deadline: float | None) -> None:
+        self.deadline = deadline
+        self._wake.set()
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    @property
+    def maybe_applied(self) -> bool:
+        return self.in_attempt or any(e.attempt_maybe_applied for e in self.attempts)
+
+    def sleep(self, seconds: float) -> None:
+        """``time.sleep`` that ends early when a deadline is set and passes meanwhile."""
+        start = time.monotonic()
+        if self.deadline is None and not self._wake.wait(seconds):
+            return  # slept the whole wait (the event is set only with a deadline)
+        end = start + seconds if self.deadline is None else min(start + seconds, self.deadline)
+        left = end - time.monotonic()
+        if left > 0:
+            time.sleep(left)
+
+    async def async_sleep(self, seconds: float) -> None:
+        left = seconds if self.deadline is None else min(seconds, self.deadline - time.monotonic())
+        await asyncio.sleep(max(0.0, left))
+
+
+_SCOPE: contextvars.ContextVar[SendScope | None] = contextvars.ContextVar("analytics_api_kit_send_scope",
+                                                                         default=None)
+
+
+def current_scope() -> SendScope | None:
+    return _SCOPE.get()
+
+
+def enter_scope(scope: SendScope) -> contextvars.Token[SendScope | None]:
+    return _SCOPE.set(scope)
+
+
+def leave_scope(token: contextvars.Token[SendScope | None]) -> None:
+    _SCOPE.reset(token)
 
 
 def server_wait(exc: BaseException | None) -> float | None:

@@ -30,7 +30,9 @@ from schemas.cyfe import (
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._env import env_base_url, env_value
 from ._errors import ValidationError
+from ._retry import RetryPolicy
 
 __all__ = [
     "CHART_TYPES",
@@ -184,8 +186,10 @@ class _CyfeBase(BaseClient):
 
     widget_key: str
 
-    def _init(self, endpoint: str | None, widget_key: str | None, base_url: str | None,
-              kwargs: dict[str, Any]) -> None:
+    def _resolve(self, endpoint: str | None, widget_key: str | None, base_url: str | None) -> str:
+        """Set ``widget_key`` and return the base URL (from the endpoint, the arguments or the environment)."""
+        if endpoint is None:
+            widget_key = env_value("cyfe", "widget_key", widget_key)
         if (endpoint is None) == (widget_key is None):
             raise ValidationError("pass a widget's endpoint URL or a widget_key (exactly one)", field="widget_key")
         if endpoint is not None:
@@ -196,8 +200,7 @@ class _CyfeBase(BaseClient):
         if not widget_key or "/" in widget_key:
             raise ValidationError("widget_key must be a non-empty key without '/'", field="widget_key")
         self.widget_key = widget_key
-        kwargs["base_url"] = base_url or DEFAULT_BASE_URL
-        kwargs["secrets"] = [widget_key, *kwargs.get("secrets", ())]
+        return env_base_url("cyfe", base_url, DEFAULT_BASE_URL)
 
     def _push(self, rows: Sequence[Row], options: Mapping[str, MetricOptions] | None) -> Request:
         if isinstance(rows, Mapping) or not rows:
@@ -223,11 +226,6 @@ class _CyfeBase(BaseClient):
         if isinstance(body, Mapping) and isinstance(body.get("message"), str):
             return str(body["message"])
         return super().error_message(body, response)
-
-
-def _batch_options(options: Mapping[str, MetricOptions] | None) -> tuple[dict[str, MetricOptions], frozenset[str]]:
-    opts = dict(options or {})
-    return opts, frozenset(m for m, o in opts.items() if o.replaces)
 
 
 class _RowChecker:
@@ -257,9 +255,12 @@ class CyfeClient(_CyfeBase, SyncAPIClient):
     """``CyfeClient("https://app.cyfe.com/api/push/<key>")`` or ``CyfeClient(widget_key=..., base_url=...)``."""
 
     def __init__(self, endpoint: str | None = None, *, widget_key: str | None = None,
-                 base_url: str | None = None, **kwargs: Any) -> None:
-        self._init(endpoint, widget_key, base_url, kwargs)
-        super().__init__(**kwargs)
+                 base_url: str | None = None, timeout: httpx.Timeout | float | None = None,
+                 retry: RetryPolicy | None = None, headers: Mapping[str, str] | None = None,
+                 http_client: httpx.Client | None = None, transport: httpx.BaseTransport | None = None) -> None:
+        base = self._resolve(endpoint, widget_key, base_url)
+        super().__init__(base_url=base, secrets=[self.widget_key], timeout=timeout, retry=retry, headers=headers,
+                         http_client=http_client, transport=transport)
 
     def push(self, rows: Sequence[Row], options: Mapping[str, MetricOptions] | None = None) -> None:
         """Push rows (each: first label the element, then metric → value) with per-metric options."""
@@ -267,29 +268,34 @@ class CyfeClient(_CyfeBase, SyncAPIClient):
 
     def batcher(self, options: Mapping[str, MetricOptions] | None = None, config: BatchConfig | None = None,
                 *, on_error: OnError[Row] | None = None) -> Batcher[Row]:
-        """A batcher that merges rows per element before each push (values add, or the last one wins for
-        metrics whose ``onduplicate`` is ``replace``); every row is checked in ``add``."""
-        opts, replace = _batch_options(options)
+        """A batcher that pushes the rows in the order they were added, up to 1000 a push, and lets the
+        widget aggregate them under the options it holds: the result is what one push a row would leave
+        (rows are not merged here: a metric the widget stores as ``onduplicate: replace`` would otherwise be
+        summed). Every row is checked in ``add``."""
+        opts = dict(options or {})
         return Batcher(lambda batch: self.push(batch, _options_for(batch, opts)),
-                       config=config or BatchConfig(max_items=1000), on_error=on_error,
-                       validate=_RowChecker(), merge=lambda rows: merge_rows(rows, replace))
+                       config=config or BatchConfig(max_items=1000), on_error=on_error, validate=_RowChecker())
 
 
 class AsyncCyfeClient(_CyfeBase, AsyncAPIClient):
     def __init__(self, endpoint: str | None = None, *, widget_key: str | None = None,
-                 base_url: str | None = None, **kwargs: Any) -> None:
-        self._init(endpoint, widget_key, base_url, kwargs)
-        super().__init__(**kwargs)
+                 base_url: str | None = None, timeout: httpx.Timeout | float | None = None,
+                 retry: RetryPolicy | None = None, headers: Mapping[str, str] | None = None,
+                 http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        base = self._resolve(endpoint, widget_key, base_url)
+        super().__init__(base_url=base, secrets=[self.widget_key], timeout=timeout, retry=retry, headers=headers,
+                         http_client=http_client, transport=transport)
 
     async def push(self, rows: Sequence[Row], options: Mapping[str, MetricOptions] | None = None) -> None:
         await self.send(self._push(rows, options))
 
     def batcher(self, options: Mapping[str, MetricOptions] | None = None, config: BatchConfig | None = None,
                 *, on_error: OnError[Row] | None = None) -> AsyncBatcher[Row]:
-        opts, replace = _batch_options(options)
+        opts = dict(options or {})
 
         async def send(batch: list[Row]) -> None:
             await self.push(batch, _options_for(batch, opts))
 
         return AsyncBatcher(send, config=config or BatchConfig(max_items=1000), on_error=on_error,
-                            validate=_RowChecker(), merge=lambda rows: merge_rows(rows, replace))
+                            validate=_RowChecker())

@@ -27,7 +27,9 @@ from schemas.reports import (
 )
 
 from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._env import env_base_url, env_value
 from ._errors import ValidationError
+from ._retry import RetryPolicy
 
 __all__ = [
     "AWARENESS_FIELDS",
@@ -230,11 +232,12 @@ def _rows(response: httpx.Response, parse: Callable[[Mapping[str, Any]], _M]) ->
 class _ReportsBase(BaseClient):
     """Request building and parsing, shared by both flavours."""
 
-    def _init(self, token: str, kwargs: dict[str, Any]) -> None:
+    @staticmethod
+    def _token(token: str | None) -> str:
+        token = env_value("reports", "token", token)
         if not token:
-            raise ValidationError("token: required (the API's Bearer token)", field="token")
-        kwargs["headers"] = {**kwargs.get("headers", {}), "Authorization": f"Bearer {token}"}
-        kwargs["secrets"] = [token, *kwargs.get("secrets", ())]
+            raise ValidationError("token: required, the API's Bearer token (or set REPORTS_API_TOKEN)", field="token")
+        return token
 
     def _get(self, endpoint: str, channel_id: int, start_date: DateLike, end_date: DateLike,
              **extra: str | int | None) -> Request:
@@ -246,7 +249,7 @@ class _ReportsBase(BaseClient):
                   "end_date": format_instant(end), **extra}
         return Request("GET", f"{PREFIX}/{endpoint}", params=params)
 
-    def _field_selection(self, field_id: int, channel_id: int, start: DateLike, end: DateLike) -> Request:
+    def _field_selection(self, channel_id: int, start: DateLike, end: DateLike, field_id: int) -> Request:
         return self._get("reports_per_field_selection", channel_id, start, end, field_id=_id(field_id, "field_id"))
 
     def _read(self, channel_id: int, start: DateLike, end: DateLike, fields: Iterable[ReadField] | None) -> Request:
@@ -270,9 +273,14 @@ class ReportsClient(_ReportsBase, SyncAPIClient):
     The token is sent as ``Authorization: Bearer <token>`` and never shown in a message, repr or log.
     """
 
-    def __init__(self, token: str, *, base_url: str, **kwargs: Any) -> None:
-        self._init(token, kwargs)
-        super().__init__(base_url=base_url, **kwargs)
+    def __init__(self, token: str | None = None, *, base_url: str | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        token = self._token(token)
+        super().__init__(base_url=env_base_url("reports", base_url, None), secrets=[token], timeout=timeout,
+                         retry=retry, headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+                         http_client=http_client, transport=transport)
 
     def reports_images(self, channel_id: int, start_date: DateLike, end_date: DateLike) -> list[ReportImage]:
         """Images of the channel's reports created in the range, oldest first."""
@@ -283,10 +291,10 @@ class ReportsClient(_ReportsBase, SyncAPIClient):
         request = self._get("reports_over_time", channel_id, start_date, end_date)
         return _rows(self.send(request), OverTimeBucket.from_json)
 
-    def reports_per_field_selection(self, field_id: int, channel_id: int, start_date: DateLike,
-                                    end_date: DateLike) -> list[FieldSelectionCount]:
-        """Reports per option of a Category, DropDown or Radio field."""
-        request = self._field_selection(field_id, channel_id, start_date, end_date)
+    def reports_per_field_selection(self, channel_id: int, start_date: DateLike, end_date: DateLike, *,
+                                    field_id: int) -> list[FieldSelectionCount]:
+        """Reports per option of a Category, DropDown or Radio field (``field_id``, keyword-only: both are ints)."""
+        request = self._field_selection(channel_id, start_date, end_date, field_id)
         return _rows(self.send(request), FieldSelectionCount.from_json)
 
     def reports_per_state(self, channel_id: int, start_date: DateLike, end_date: DateLike) -> list[StateCount]:
@@ -318,9 +326,14 @@ class ReportsClient(_ReportsBase, SyncAPIClient):
 class AsyncReportsClient(_ReportsBase, AsyncAPIClient):
     """The async twin of ``ReportsClient``: the same methods, awaited."""
 
-    def __init__(self, token: str, *, base_url: str, **kwargs: Any) -> None:
-        self._init(token, kwargs)
-        super().__init__(base_url=base_url, **kwargs)
+    def __init__(self, token: str | None = None, *, base_url: str | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        token = self._token(token)
+        super().__init__(base_url=env_base_url("reports", base_url, None), secrets=[token], timeout=timeout,
+                         retry=retry, headers={**(headers or {}), "Authorization": f"Bearer {token}"},
+                         http_client=http_client, transport=transport)
 
     async def reports_images(self, channel_id: int, start_date: DateLike, end_date: DateLike) -> list[ReportImage]:
         request = self._get("reports_images", channel_id, start_date, end_date)
@@ -331,9 +344,9 @@ class AsyncReportsClient(_ReportsBase, AsyncAPIClient):
         request = self._get("reports_over_time", channel_id, start_date, end_date)
         return _rows(await self.send(request), OverTimeBucket.from_json)
 
-    async def reports_per_field_selection(self, field_id: int, channel_id: int, start_date: DateLike,
-                                          end_date: DateLike) -> list[FieldSelectionCount]:
-        request = self._field_selection(field_id, channel_id, start_date, end_date)
+    async def reports_per_field_selection(self, channel_id: int, start_date: DateLike, end_date: DateLike, *,
+                                          field_id: int) -> list[FieldSelectionCount]:
+        request = self._field_selection(channel_id, start_date, end_date, field_id)
         return _rows(await self.send(request), FieldSelectionCount.from_json)
 
     async def reports_per_state(self, channel_id: int, start_date: DateLike, end_date: DateLike) -> list[StateCount]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+
 import schemas
 from schemas import RuleError
 from schemas import stathat as rules
@@ -16,7 +18,9 @@ from schemas.stathat import MAX_T
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._env import env_base_url, env_value
 from ._errors import ValidationError
+from ._retry import RetryPolicy
 
 __all__ = ["AsyncStatHatClient", "Stat", "StatHatClient", "expand_stat", "multi_stat"]
 
@@ -111,11 +115,6 @@ class _StatHatBase(BaseClient):
 
     ezkey: str | None
 
-    def _init(self, ezkey: str | None, base_url: str, secrets: Sequence[str | None], kwargs: dict[str, Any]) -> None:
-        self.ezkey = ezkey
-        kwargs.setdefault("base_url", base_url)
-        kwargs["secrets"] = [ezkey, *secrets]
-
     def _need_ezkey(self) -> str:
         if not self.ezkey:
             raise ValidationError("this call needs an ezkey: StatHatClient(ezkey=...)", field="ezkey")
@@ -149,11 +148,18 @@ class _StatHatBase(BaseClient):
 
 
 class StatHatClient(_StatHatBase, SyncAPIClient):
-    """``StatHatClient(ezkey="...")``; ``base_url`` points it elsewhere (the reference server)."""
+    """``StatHatClient(ezkey="...")``; ``base_url`` points it elsewhere (the reference server).
 
-    def __init__(self, ezkey: str | None = None, *, base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
-        self._init(ezkey, base_url, (), kwargs)
-        super().__init__(**kwargs)
+    Without arguments, ``STATHAT_EZKEY`` and ``ANALYTICS_API_KIT_STATHAT_BASE_URL`` are read.
+    """
+
+    def __init__(self, ezkey: str | None = None, *, base_url: str | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.ezkey = env_value("stathat", "ezkey", ezkey)
+        super().__init__(base_url=env_base_url("stathat", base_url, DEFAULT_BASE_URL), secrets=[self.ezkey],
+                         timeout=timeout, retry=retry, headers=headers, http_client=http_client, transport=transport)
 
     def count(self, stat: str, count: float = 1, *, t: int | None = None) -> None:
         """Add ``count`` to a counter stat (created on first use)."""
@@ -185,9 +191,13 @@ class StatHatClient(_StatHatBase, SyncAPIClient):
 
 
 class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
-    def __init__(self, ezkey: str | None = None, *, base_url: str = DEFAULT_BASE_URL, **kwargs: Any) -> None:
-        self._init(ezkey, base_url, (), kwargs)
-        super().__init__(**kwargs)
+    def __init__(self, ezkey: str | None = None, *, base_url: str | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.ezkey = env_value("stathat", "ezkey", ezkey)
+        super().__init__(base_url=env_base_url("stathat", base_url, DEFAULT_BASE_URL), secrets=[self.ezkey],
+                         timeout=timeout, retry=retry, headers=headers, http_client=http_client, transport=transport)
 
     async def count(self, stat: str, count: float = 1, *, t: int | None = None) -> None:
         await self.send(self._ez(Stat(stat, count=count, t=t)))

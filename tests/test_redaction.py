@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from sdk import APIError, RetryPolicy, StatHatClient
+from sdk import _errors as sdk_errors
 from sdk._redact import Redactor, redact_query
 
 SECRET = "ez-SECRET-123"
@@ -133,3 +134,151 @@ def test_server_access_log_masks_secrets(caplog: pytest.LogCaptureFixture) -> No
     lines = [r.getMessage() for r in caplog.records if r.name == "mock_server.access"]
     assert lines == ['"POST /cyfe/api/push/***" 200', '"GET /stathat/ez?ezkey=***&stat=x&count=1" 200']
     assert "dev-widget" not in caplog.text and "dev-ezkey" not in caplog.text
+
+
+# -- the server's words are kept; secrets are masked by value and by structured field ----------------
+
+def test_free_text_after_a_secret_word_is_never_rewritten() -> None:
+    r = Redactor([SECRET])
+    for text in ("ezkey: no account has this ezkey", "invalid API key: no project has this api_token",
+                 "key: missing", "token expired", "api_key = what you were given"):
+        assert r.text(text) == text
+    # Structured text is masked by field name, prose by known value only.
+    assert r.text("ezkey=abc&stat=x") == "ezkey=***&stat=x"
+    assert r.text('{"token": "abc", "x": 1}') == '{"token": "***", "x": 1}'
+    assert r.text('{"token": null}') == '{"token": null}'
+    assert r.text(f"your key {SECRET} is wrong") == "your key *** is wrong"
+
+
+@respx.mock
+def test_error_message_and_body_keep_the_servers_words() -> None:
+    respx.post(f"{BASE}/ez").mock(return_value=httpx.Response(
+        200, json={"status": 401, "msg": "ezkey: no account has this ezkey"}))
+    with pytest.raises(APIError) as info:
+        StatHatClient(SECRET, base_url=BASE).count("x")
+    assert info.value.message == "ezkey: no account has this ezkey"
+    assert info.value.body == {"status": 401, "msg": "ezkey: no account has this ezkey"}
+
+
+@respx.mock
+def test_taplytics_error_keeps_its_words() -> None:
+    from sdk import TaplyticsClient, Unauthorized
+
+    respx.get("https://tap.test/v2/users").mock(return_value=httpx.Response(
+        401, json={"error": "invalid API key: no project has this api_token"}))
+    with pytest.raises(Unauthorized) as info:
+        TaplyticsClient(SECRET, base_url="https://tap.test").users.list()
+    assert info.value.message == "invalid API key: no project has this api_token"
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def _everything(exc: BaseException) -> str:
+    """Every text an exception chain exposes: messages, reprs, args, requests' URLs and headers."""
+    parts = []
+    for e in _chain(exc):
+        parts += [str(e), repr(e), repr(e.args), repr(vars(e))]
+        request = getattr(e, "_request", None)
+        if isinstance(request, httpx.Request):
+            parts += [str(request.url), repr(request.headers)]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("error", [httpx.ReadTimeout, httpx.ConnectError, httpx.RemoteProtocolError])
+@respx.mock
+def test_no_secret_in_a_transport_errors_chain_and_the_host_is_named(error: type[httpx.TransportError]) -> None:
+    from sdk import CyfeClient, TransportError
+
+    respx.post(f"https://cyfe.test/api/push/{SECRET}").mock(side_effect=error("failed"))
+    client = CyfeClient(widget_key=SECRET, base_url="https://cyfe.test", retry=RetryPolicy(max_attempts=1))
+    with pytest.raises(TransportError) as info:
+        client.push([{"Date": "20130301", "Users": 1}])
+    exc = info.value
+    assert "https://cyfe.test/api/push/***" in str(exc)  # the host, not only the path
+    assert isinstance(exc.__cause__, error)  # raised from a redacted copy of httpx's error...
+    assert exc.__context__ in (None, exc.__cause__)  # ...and httpx's own (with the key in its URL) is not kept
+    assert SECRET not in _everything(exc)
+    assert str(exc.__cause__.request.url) == "https://cyfe.test/api/push/***"
+
+
+@respx.mock
+async def test_no_secret_in_an_async_timeouts_chain() -> None:
+    from sdk import APITimeoutError, AsyncCountlyClient
+
+    respx.get(url__startswith="https://countly.test/o").mock(side_effect=httpx.ReadTimeout("timed out"))
+    client = AsyncCountlyClient(base_url="https://countly.test", api_key=SECRET, app_id="a" * 24,
+                                retry=RetryPolicy(max_attempts=2, base=0.001))
+    with pytest.raises(APITimeoutError) as info:
+        await client.sessions()
+    assert SECRET not in _everything(info.value)
+    assert "api_key=***" in str(info.value) and "https://countly.test/o" in str(info.value)
+    assert len(info.value.attempts) == 2 and info.value.maybe_applied
+
+
+@respx.mock
+def test_traceback_starts_at_the_sdk_and_holds_no_tenacity_frame() -> None:
+    import traceback
+
+    respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(503), httpx.ReadTimeout("timed out")])
+    client = StatHatClient(SECRET, base_url=BASE, retry=RetryPolicy(max_attempts=2, base=0.001))
+    with pytest.raises(sdk_errors.APITimeoutError) as info:
+        client.count("x")
+    frames = traceback.extract_tb(info.value.__traceback__)
+    files = [f.filename for f in frames]
+    assert not any("tenacity" in f for f in files), files
+    assert frames[-1].name == "_attempt"
+    text = "".join(traceback.format_exception(info.value))
+    assert "The above exception was the direct cause" in text and "ReadTimeout" in text
+    assert "tenacity/" not in text and SECRET not in text
+
+
+def _capture(level: int) -> tuple[logging.Handler, list[str]]:
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Keep(level)
+    logging.getLogger().addHandler(handler)
+    return handler, lines
+
+
+def test_httpx_and_httpcore_loggers_are_redacted() -> None:
+    from mock_server import create_app
+    from sdk import CountlyClient, CyfeClient
+
+    root = logging.getLogger()
+    old = root.level
+    handler, lines = _capture(logging.DEBUG)
+    root.setLevel(logging.DEBUG)
+    try:
+        transport = httpx.WSGITransport(app=create_app())
+        with CountlyClient(base_url="http://testserver/countly", api_key="dev-api-key",
+                           app_id="0123456789abcdef01234567", transport=transport) as countly:
+            countly.sessions()
+        with CyfeClient(widget_key="dev-widget", base_url="http://testserver/cyfe", transport=transport) as cyfe:
+            cyfe.push([{"Date": "20130301", "Users": 1}])
+        # Through a real socket too, for httpcore's own loggers.
+        from contract_tests.conftest import LiveServer
+
+        server = LiveServer()
+        try:
+            with CyfeClient(widget_key="dev-widget", base_url=f"{server.url}/cyfe") as cyfe:
+                cyfe.push([{"Date": "20130301", "Users": 1}])
+        finally:
+            server.stop()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old)
+    text = "\n".join(lines)
+    assert "HTTP Request: GET http://testserver/countly/o?api_key=***" in text  # httpx's INFO line, masked
+    assert "/cyfe/api/push/***" in text
+    assert "httpcore" in text or "connect_tcp" in text or "send_request" in text
+    assert "dev-api-key" not in text and "dev-widget" not in text

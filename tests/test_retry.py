@@ -12,12 +12,12 @@ import pytest
 import respx
 
 from sdk import (
+    APITimeoutError,
     AsyncStatHatClient,
     RateLimited,
     RetryPolicy,
     ServerError,
     StatHatClient,
-    TimeoutError,
     TransportError,
     parse_retry_after,
 )
@@ -105,7 +105,7 @@ def test_connect_error_is_retried_even_for_a_write(sleeps: list[float]) -> None:
 @respx.mock
 def test_read_timeout_on_a_counter_post_is_not_retried_by_default(sleeps: list[float]) -> None:
     route = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.ReadTimeout("slow"), OK])
-    with pytest.raises(TimeoutError) as info:
+    with pytest.raises(APITimeoutError) as info:
         client().count("x")
     assert info.value.sent is True
     assert route.call_count == 1 and sleeps == []
@@ -168,7 +168,7 @@ async def test_async_retries_match_sync(sleeps: list[float]) -> None:
 async def test_async_read_timeout_on_write_not_retried(sleeps: list[float]) -> None:
     route = respx.post(f"{BASE}/ez").mock(side_effect=[httpx.ReadTimeout("slow"), OK])
     async with AsyncStatHatClient("secret-ezkey", base_url=BASE) as c:
-        with pytest.raises(TimeoutError):
+        with pytest.raises(APITimeoutError):
             await c.count("x")
     assert route.call_count == 1
 

@@ -15,17 +15,20 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlencode
 
 import httpx
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
-from .._errors import APIError, TransportError, ValidationError
+from .._env import env_base_url, env_value
+from .._errors import ValidationError, maybe_applied
+from .._retry import RetryPolicy
 from .models import (
     Bar,
     CountryRow,
@@ -34,6 +37,7 @@ from .models import (
     DashboardPeriod,
     Event,
     EventCatalogue,
+    Field,
     Metrics,
     SdkConfig,
     TimeData,
@@ -55,7 +59,10 @@ __all__ = [
     "DashboardPeriod",
     "Event",
     "EventCatalogue",
+    "Field",
     "Metrics",
+    "Period",
+    "PeriodName",
     "SdkConfig",
     "TimeData",
     "ViewRow",
@@ -69,12 +76,26 @@ TIME_METHODS = ("sessions", "users", "locations", "device_details", "app_version
 VIEW_EVENT = "[CLY]_view"
 #: 200 replies that are refusals (Countly answers checksum problems with 200).
 _REFUSALS = ("Request does not have checksum", "Request does not match checksum")
-Period = str | tuple[int, int] | None
+#: Countly's named periods (``countlyCommon.getPeriodObj``); any other ``Ndays``/``Nweeks``/``Nmonths`` is
+#: accepted at run time too. A name outside these is refused: the server would silently read 30 days.
+PeriodName = Literal["hour", "today", "yesterday", "day", "month", "prevMonth", "7days", "14days", "30days",
+                     "60days", "90days", "365days"]
+#: A named period, or ``(from, to)`` in unix milliseconds; None: the server's default (30 days).
+Period = PeriodName | tuple[int, int] | None
+_SPAN = re.compile(r"[1-9][0-9]*(days|weeks|months)")
 
 
 def _period(period: Period) -> str | None:
-    if period is None or isinstance(period, str):
+    if period is None:
+        return None
+    if isinstance(period, str):
+        if period not in get_args(PeriodName) and not _SPAN.fullmatch(period):
+            raise ValidationError(f"period: {period!r} is not one of {', '.join(get_args(PeriodName))} "
+                                  "(or Ndays, Nweeks, Nmonths, or a (from, to) pair of unix ms)", field="period")
         return period
+    if (not isinstance(period, tuple) or len(period) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in period) or period[0] > period[1]):
+        raise ValidationError("period: a (from, to) pair of unix milliseconds, from <= to", field="period")
     return json.dumps(list(period))
 
 
@@ -82,13 +103,6 @@ def _stamp(event: Event) -> Event:
     if event.timestamp is not None:
         return event
     return Event(event.key, event.count, event.sum, event.dur, event.segmentation, _now_ms(), event.device_id)
-
-
-def _not_applied(exc: BaseException) -> bool:
-    """True when a failed write certainly did not reach Countly's counters (not sent, or refused)."""
-    if isinstance(exc, TransportError):
-        return not exc.sent
-    return isinstance(exc, APIError) and (exc.status < 500 or exc.status == 503)
 
 
 _last_ms = 0
@@ -114,9 +128,14 @@ class _CountlyBase(BaseClient):
     salt: str | None
 
     def _init(self, app_key: str | None, device_id: str | None, api_key: str | None, app_id: str | None,
-              salt: str | None, kwargs: dict[str, Any]) -> None:
-        self.app_key, self.device_id, self.api_key, self.app_id, self.salt = app_key, device_id, api_key, app_id, salt
-        kwargs["secrets"] = [app_key, api_key, salt, *kwargs.get("secrets", ())]
+              salt: str | None) -> list[str | None]:
+        """Set the credentials (arguments first, then the environment); return the secrets among them."""
+        self.app_key = env_value("countly", "app_key", app_key)
+        self.device_id = env_value("countly", "device_id", device_id)
+        self.api_key = env_value("countly", "api_key", api_key)
+        self.app_id = env_value("countly", "app_id", app_id)
+        self.salt = env_value("countly", "salt", salt)
+        return [self.app_key, self.api_key, self.salt]
 
     # -- writes ---------------------------------------------------------------------------------
     def _need(self, name: str) -> str:
@@ -237,6 +256,10 @@ class _CountlyBase(BaseClient):
         return Request("POST", "/i/apps/reset", data={"api_key": self._need("api_key"), "args": json.dumps(args)},
                        idempotent=True)  # wiping twice leaves the same empty app
 
+    @staticmethod
+    def _event_time(response: httpx.Response, segmentation: str | None) -> TimeData:
+        return TimeData(response.json(), events=True, segmentation=segmentation)
+
     def _events_read(self, event: str | None, events: Sequence[str] | None, segmentation: str | None,
                      period: Period, refresh: bool) -> Request:
         return self._read("events", event=event, events=list(events) if events else None,
@@ -303,7 +326,7 @@ class CountlySession:
             try:
                 self._client.session_duration(seconds)
             except Exception as exc:
-                if _not_applied(exc):
+                if not maybe_applied(exc):  # every attempt's outcome counts, not only the last one's
                     self._give_back(seconds)
                 raise
 
@@ -332,11 +355,15 @@ class CountlySession:
 class CountlyClient(_CountlyBase, SyncAPIClient):
     """``CountlyClient(app_key=..., device_id=...)`` for writes, ``api_key=..., app_id=...`` for reads."""
 
-    def __init__(self, *, base_url: str, app_key: str | None = None, device_id: str | None = None,
+    def __init__(self, *, base_url: str | None = None, app_key: str | None = None, device_id: str | None = None,
                  api_key: str | None = None, app_id: str | None = None, salt: str | None = None,
-                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
-        self._init(app_key, device_id, api_key, app_id, salt, kwargs)
-        super().__init__(base_url=base_url, **kwargs)
+                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        secrets = self._init(app_key, device_id, api_key, app_id, salt)
+        super().__init__(base_url=env_base_url("countly", base_url, None), secrets=secrets, timeout=timeout,
+                         retry=retry, headers=headers, http_client=http_client, transport=transport)
         self._write_lock = threading.Lock()
         self.events_batcher: Batcher[Event] = Batcher(self.send_events, config=batch or BatchConfig(max_items=100),
                                                       validate=_stamp, on_error=on_error)
@@ -459,7 +486,8 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
 
     def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
-        return self._time(self.send(self._events_read(event, events, segmentation, period, refresh)))
+        return self._event_time(self.send(self._events_read(event, events, segmentation, period, refresh)),
+                                segmentation)
 
     def get_events(self) -> EventCatalogue:
         return EventCatalogue.from_json(self.send(self._read("get_events")).json())
@@ -504,7 +532,7 @@ class AsyncCountlySession:
             try:
                 await self._client.session_duration(seconds)
             except Exception as exc:
-                if _not_applied(exc):
+                if not maybe_applied(exc):  # every attempt's outcome counts, not only the last one's
                     self._carry += seconds
                 raise
 
@@ -535,11 +563,15 @@ class AsyncCountlySession:
 
 
 class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
-    def __init__(self, *, base_url: str, app_key: str | None = None, device_id: str | None = None,
+    def __init__(self, *, base_url: str | None = None, app_key: str | None = None, device_id: str | None = None,
                  api_key: str | None = None, app_id: str | None = None, salt: str | None = None,
-                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None, **kwargs: Any) -> None:
-        self._init(app_key, device_id, api_key, app_id, salt, kwargs)
-        super().__init__(base_url=base_url, **kwargs)
+                 batch: BatchConfig | None = None, on_error: OnError[Event] | None = None,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        secrets = self._init(app_key, device_id, api_key, app_id, salt)
+        super().__init__(base_url=env_base_url("countly", base_url, None), secrets=secrets, timeout=timeout,
+                         retry=retry, headers=headers, http_client=http_client, transport=transport)
         self._write_lock = asyncio.Lock()
         self.events_batcher: AsyncBatcher[Event] = AsyncBatcher(
             self.send_events, config=batch or BatchConfig(max_items=100), validate=_stamp, on_error=on_error)
@@ -643,7 +675,8 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def events(self, event: str | None = None, *, events: Sequence[str] | None = None,
                      segmentation: str | None = None, period: Period = None, refresh: bool = False) -> TimeData:
-        return self._time(await self.send(self._events_read(event, events, segmentation, period, refresh)))
+        return self._event_time(await self.send(self._events_read(event, events, segmentation, period, refresh)),
+                                segmentation)
 
     async def get_events(self) -> EventCatalogue:
         return EventCatalogue.from_json((await self.send(self._read("get_events"))).json())

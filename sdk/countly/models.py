@@ -6,7 +6,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from .._errors import ValidationError
 
@@ -18,11 +18,16 @@ __all__ = [
     "DashboardPeriod",
     "Event",
     "EventCatalogue",
+    "Field",
     "Metrics",
     "SdkConfig",
     "TimeData",
     "ViewRow",
 ]
+
+#: The numbers a time bucket holds: total sessions/events (t, c), new (n), unique (u), events (e),
+#: duration (d, dur), sum (s), and the views/crash fields some reads add.
+Field = Literal["t", "n", "u", "e", "d", "c", "s", "dur", "p", "m", "b", "scr", "uvc", "br"]
 
 Scalar = str | int | float | bool
 MAX_KEY = 127
@@ -124,6 +129,21 @@ class TimeData:
     """
 
     raw: Mapping[str, Any]
+    #: Set for an ``events`` read: whether it was segmented, and by what. A segmented read holds numbers
+    #: per segment value only, an unsegmented one totals only, so each refuses the other kind of question.
+    events: bool = False
+    segmentation: str | None = None
+
+    def _check(self, value: str | None) -> None:
+        if not self.events:
+            return
+        if value is not None and self.segmentation is None:
+            raise ValidationError(f"value: {value!r} needs a segmented read: events(..., segmentation=\"<key>\")",
+                                  field="value")
+        if value is None and self.segmentation is not None:
+            raise ValidationError(f"value: this read is segmented by {self.segmentation!r} and holds numbers per "
+                                  "segment value only: pass value=, or read without segmentation for totals",
+                                  field="value")
 
     @property
     def meta(self) -> dict[str, list[str]]:
@@ -145,9 +165,14 @@ class TimeData:
             node = node.get(str(part), {}) if isinstance(node, Mapping) else {}
         return node if isinstance(node, Mapping) else {}
 
-    def get(self, field: str, year: int, month: int | None = None, day: int | None = None,
+    def get(self, field: Field, year: int, month: int | None = None, day: int | None = None,
             hour: int | None = None, *, week: int | None = None, value: str | None = None) -> float:
-        """``field`` (t, n, u, e, d, c, s, dur...) in one bucket, for one segment ``value`` if given."""
+        """``field`` (t, n, u, e, d, c, s, dur...) in one bucket, for one segment ``value`` if given.
+
+        An events read that cannot answer the question (a ``value`` of an unsegmented read, a total of a
+        segmented one) raises ``ValidationError`` instead of answering 0.
+        """
+        self._check(value)
         node = self.bucket(year, month, day, hour, week=week)
         if value is not None:
             node = node.get(value, {})
@@ -155,10 +180,10 @@ class TimeData:
                 return 0
         return _number(node.get(field))
 
-    def day(self, field: str, when: date, *, value: str | None = None) -> float:
+    def day(self, field: Field, when: date, *, value: str | None = None) -> float:
         return self.get(field, when.year, when.month, when.day, value=value)
 
-    def total(self, field: str, days: Iterable[date], *, value: str | None = None) -> float:
+    def total(self, field: Field, days: Iterable[date], *, value: str | None = None) -> float:
         """The sum of ``field`` over ``days`` (for additive fields: t, n, e, d, c, s, dur).
 
         Unique users (``u``) are refused: a user seen on two days would count twice. Read them from the
@@ -169,7 +194,7 @@ class TimeData:
                                   "year bucket with get()", field="field")
         return sum(self.day(field, d, value=value) for d in days)
 
-    def total_between(self, field: str, first: date, last: date, *, value: str | None = None) -> float:
+    def total_between(self, field: Field, first: date, last: date, *, value: str | None = None) -> float:
         """The sum of ``field`` from ``first`` to ``last`` inclusive (a period such as the last 30 days)."""
         return self.total(field, (first + timedelta(days=i) for i in range((last - first).days + 1)), value=value)
 

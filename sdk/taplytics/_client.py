@@ -16,8 +16,10 @@ import schemas
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from .._env import env_base_url, env_value
 from .._errors import ValidationError
 from .._pagination import AsyncPaginator, Page, PageSpec, Paginator, link_next
+from .._retry import RetryPolicy
 from ._filters import Filter, check_filter
 from ._models import Event, Experiment, Image, Notification, PushNotification, Schedule, User, UserFields
 
@@ -76,13 +78,12 @@ def _batch_config(config: BatchConfig | None) -> BatchConfig:
 class _TaplyticsBase(BaseClient):
     """Request building and reply parsing, shared by both flavours."""
 
-    def _init(self, api_token: str, base_url: str, allow_http: bool, kwargs: dict[str, Any]) -> None:
-        if not api_token:
-            raise ValidationError("api_token: required", field="api_token")
-        kwargs.setdefault("base_url", base_url)
-        kwargs["secrets"] = [api_token, *kwargs.get("secrets", ())]
-        kwargs["headers"] = {"x-access-token": api_token, **(kwargs.get("headers") or {})}
-        kwargs["allow_http"] = allow_http
+    @staticmethod
+    def _token(api_token: str | None) -> str:
+        token = env_value("taplytics", "api_token", api_token)
+        if not token:
+            raise ValidationError("api_token: required (or set TAPLYTICS_API_TOKEN)", field="api_token")
+        return token
 
     # -- users -----------------------------------------------------------------------------------
     @staticmethod
@@ -294,10 +295,16 @@ class Pushes:
 class TaplyticsClient(_TaplyticsBase, SyncAPIClient):
     """``TaplyticsClient("api-token")``. Plain http is refused except to loopback unless ``allow_http=True``."""
 
-    def __init__(self, api_token: str, *, base_url: str = DEFAULT_BASE_URL, allow_http: bool = False,
-                 **kwargs: Any) -> None:
-        self._init(api_token, base_url, allow_http, kwargs)
-        super().__init__(**kwargs)
+    def __init__(self, api_token: str | None = None, *, base_url: str | None = None, allow_http: bool = False,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.Client | None = None,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        token = self._token(api_token)
+        super().__init__(base_url=env_base_url("taplytics", base_url, DEFAULT_BASE_URL), secrets=[token],
+                         timeout=timeout, retry=retry, headers={"x-access-token": token, **(headers or {})},
+                         allow_http=allow_http, http_client=http_client, transport=transport)
+
+    def _bind(self) -> None:
         self.users = Users(self)
         self.experiments = Experiments(self)
         self.events = Events(self)
@@ -423,10 +430,16 @@ class AsyncPushes:
 
 
 class AsyncTaplyticsClient(_TaplyticsBase, AsyncAPIClient):
-    def __init__(self, api_token: str, *, base_url: str = DEFAULT_BASE_URL, allow_http: bool = False,
-                 **kwargs: Any) -> None:
-        self._init(api_token, base_url, allow_http, kwargs)
-        super().__init__(**kwargs)
+    def __init__(self, api_token: str | None = None, *, base_url: str | None = None, allow_http: bool = False,
+                 timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
+                 headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        token = self._token(api_token)
+        super().__init__(base_url=env_base_url("taplytics", base_url, DEFAULT_BASE_URL), secrets=[token],
+                         timeout=timeout, retry=retry, headers={"x-access-token": token, **(headers or {})},
+                         allow_http=allow_http, http_client=http_client, transport=transport)
+
+    def _bind(self) -> None:
         self.users = AsyncUsers(self)
         self.experiments = AsyncExperiments(self)
         self.events = AsyncEvents(self)

@@ -22,8 +22,8 @@ from schemas.taplytics import (
 
 from .._errors import ValidationError
 
-__all__ = ["COMPARATORS", "FILTER_TYPES", "STRING_TYPES", "Filter", "FilterField", "check_filter", "version_key",
-           "where"]
+__all__ = ["COMPARATORS", "FILTER_TYPES", "STRING_TYPES", "Comparator", "Filter", "FilterField", "FilterType",
+           "check_filter", "version_key", "where"]
 
 FilterType = Literal["an_version", "ios_version", "os", "id", "email", "custom_data", "gender", "user_id", "age",
                      "app_lang", "country", "device_model", "push_token", "push_token_sandbox"]
@@ -94,7 +94,7 @@ def check_filter(f: Filter, where: str = "filter") -> Filter:
 class FilterField:
     """``where("country").eq("Canada", "US")``, ``where("custom_data", "dollars spent").ge(16)``."""
 
-    def __init__(self, type: FilterType | str, data_key: str | None = None) -> None:
+    def __init__(self, type: FilterType, data_key: str | None = None) -> None:
         self.type = type
         self.data_key = data_key
 
@@ -116,6 +116,6 @@ class FilterField:
         return self._make("<=", values)
 
 
-def where(type: FilterType | str, data_key: str | None = None) -> FilterField:
+def where(type: FilterType, data_key: str | None = None) -> FilterField:
     """Start a filter on ``type`` (``data_key`` for ``custom_data``)."""
     return FilterField(type, data_key)
