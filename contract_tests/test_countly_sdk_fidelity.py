@@ -67,6 +67,7 @@ def test_views_density_and_merge(client: CountlyClient, admin: Admin) -> None:
     rows = client.views()
     _check_views(rows, client.view_data({r.view: r for r in rows}["/home"].id))
     assert client.views(period="yesterday") == ()
+    assert client.view_names() == {r.id: r.view for r in rows}
     assert client.density().meta == {"density": ["a2:63"]}
     assert client.density().day("u", TODAY, value="a2:63") == 1
     freeze(admin, NOW + 60)  # past the session cooldown: B's next session counts
@@ -87,6 +88,7 @@ async def test_views_density_and_merge_async(aclient: AsyncCountlyClient, admin:
     await aclient.end_session(30)
     rows = await aclient.views()
     _check_views(rows, await aclient.view_data({r.view: r for r in rows}["/home"].id))
+    assert sorted((await aclient.view_names()).values()) == ["/cart", "/home"]
     assert (await aclient.density()).meta == {"density": ["a2:63"]}
     freeze(admin, NOW + 60)
     await aclient.begin_session(Metrics(os="Android"))

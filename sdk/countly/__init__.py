@@ -280,6 +280,10 @@ class _CountlyBase(BaseClient):
         return TimeData(response.json())
 
     @staticmethod
+    def _names(response: httpx.Response) -> dict[str, str]:
+        return {str(row["_id"]): str(row["view"]) for row in response.json()}
+
+    @staticmethod
     def _one_view(response: httpx.Response, view_id: str) -> TimeData:
         data = response.json().get("data", {}).get(view_id, {})
         return TimeData(data.get("no-segment", {}))
@@ -469,6 +473,10 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
     def views(self, *, period: Period = None) -> tuple[ViewRow, ...]:
         """Every view with visits in the period, most visited first."""
         return views_from_json(self.send(self._views(period)).json())
+
+    def view_names(self) -> dict[str, str]:
+        """Every view the app has (id -> name), with data in any period or none."""
+        return self._names(self.send(self._read("views", action="listNames")))
 
     def view_data(self, view_id: str, *, period: Period = None) -> TimeData:
         """One view's time buckets (``t``, ``u``, ``n``, ``s``, ``e``, ``b``, ``d``); ``view_id`` from ``views()``."""
@@ -661,6 +669,9 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def views(self, *, period: Period = None) -> tuple[ViewRow, ...]:
         return views_from_json((await self.send(self._views(period))).json())
+
+    async def view_names(self) -> dict[str, str]:
+        return self._names(await self.send(self._read("views", action="listNames")))
 
     async def view_data(self, view_id: str, *, period: Period = None) -> TimeData:
         return self._one_view(await self.send(self._view_data(view_id, period)), view_id)
