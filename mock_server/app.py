@@ -10,6 +10,7 @@ from flask import Flask
 from . import admin
 from .config import Config, load_config
 from .errors import install_error_handlers
+from .http import StrictJSONProvider
 from .journal import install_journal
 from .kit import Kit
 from .services import SERVICES
@@ -22,7 +23,7 @@ def create_app(config: Config | dict[str, Any] | str | Path | None = None) -> Fl
     cfg = load_config(config)
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = cfg.max_body
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json = StrictJSONProvider(app)  # get_json and jsonify: the same strict JSON as every view
     store = open_store(cfg.store)
     k = Kit(config=cfg, store=store)
     app.extensions["analytics_api_kit"] = k

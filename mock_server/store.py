@@ -21,7 +21,8 @@ __all__ = ["MemoryStore", "SqliteStore", "Store", "open_store"]
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    # Nothing non-finite is ever stored: it could not be served back as strict JSON.
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 class Store(Protocol):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response
 
 from ..config import Config
 from ..errors import ServiceError
+from ..http import reply
 from ..store import Store
 
 __all__ = ["Service"]
@@ -64,6 +65,4 @@ class Service:
             body = {"error": error.message}
             if error.errors:
                 body["validation"] = [{"path": e.path, "message": e.message} for e in error.errors]
-        response = jsonify(body)
-        response.status_code = error.status
-        return response
+        return reply(body, error.status)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, get_args
+
+from ..wire import MAX_DOUBLE, parse_number
 
 __all__ = ["CHART_TYPES", "DATE_LABEL", "FLAG_OPTIONS", "OPTION_NAMES", "ChartType", "OnDuplicate", "add_values",
            "check_option", "cyfe_date", "parse_date", "parse_value", "tidy"]
@@ -25,7 +26,7 @@ FLAG_OPTIONS = ("cumulative", "average", "reverse", "reversegraph", "yaxisshow",
 OPTION_NAMES = ("onduplicate", "color", "type", "cumulative", "average", "total", "comparison", "reverse",
                 "reversegraph", "yaxis", "yaxismin", "yaxismax", "yaxisshow", "labelshow")
 
-_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*$")
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*%?\s*$", re.ASCII)
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _AXIS = re.compile(r"^\d{1,3}$")
 
@@ -72,12 +73,10 @@ def parse_value(raw: object) -> tuple[int | float, bool]:
             raise ValueError(f"{raw!r} is not a number")
         text = raw.strip()
         percent = text.endswith("%")
-        number = float(text.rstrip("%").strip())
-    else:
-        percent, number = False, float(raw)
-    if not math.isfinite(number):
-        raise ValueError(f"{raw!r} is not a finite number")
-    return tidy(number), percent
+        number = parse_number(text.rstrip("%").strip(), None, minimum=-MAX_DOUBLE, maximum=MAX_DOUBLE)
+    else:  # a sum out of range is refused where rows add up (add_values' callers)
+        percent, number = False, parse_number(raw, None, minimum=-MAX_DOUBLE, maximum=MAX_DOUBLE)
+    return tidy(float(number)), percent
 
 
 def check_option(option: str, raw: object) -> str | int | float:

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
 from ...errors import ServiceError
-from ...http import check, reply
+from ...http import check, json_body_if_any, reply
 from ...openapi import operation
 from ..base import Service
 from .backend import CLOCK, DEV_API_KEY, DEV_APP_ID, DEV_APP_KEY, DEV_READONLY_KEY, CountlyBackend, fail
@@ -80,7 +80,7 @@ def _params() -> dict[str, Any]:
     """Query merged with the body (form, multipart or JSON object); a body field wins."""
     merged: dict[str, Any] = request.args.to_dict()
     if request.mimetype == "application/json":
-        body = request.get_json(silent=True)
+        body = json_body_if_any()
         if isinstance(body, dict):
             merged.update(body)
     elif request.form:
@@ -94,7 +94,7 @@ def _params() -> dict[str, Any]:
 def _callback() -> str | None:
     raw = request.values.get("callback")
     if raw is None and request.mimetype == "application/json":
-        body = request.get_json(silent=True)
+        body = json_body_if_any()
         if isinstance(body, dict) and isinstance(body.get("callback"), str):
             raw = body["callback"]
     return raw
@@ -110,7 +110,7 @@ def out(body: Any, status: int = 200, *, schema: str | None = None) -> Response:
     response = reply(body, status, schema=schema, headers=EXTRA_HEADERS)
     try:
         callback = _callback()
-    except HTTPException:  # a body the server refused (413) cannot be read for a callback
+    except (HTTPException, ServiceError):  # a body refused (413, too deep) cannot be read for a callback
         callback = request.args.get("callback")
     if callback is not None and CALLBACK.fullmatch(callback):
         response.set_data(f"{callback}({response.get_data(as_text=True)})")

@@ -126,7 +126,7 @@ class CountlyBackend:
     def bulk(self, p: dict[str, Any], *, ip: str | None, user_agent: str | None = None) -> dict[str, str]:
         self.precheck(p)
         raw = p.get("requests")
-        entries = parse_json_param(raw) if raw not in (None, "") else None
+        entries = parse_json_param(raw, "requests") if raw not in (None, "") else None
         if entries is None:
             raise fail(400, 'Missing parameter "requests"')
         if not isinstance(entries, list):
@@ -167,8 +167,8 @@ class CountlyBackend:
             stored = self.store.get(SDK_CONFIG, app["app_id"]) or {}
             return {"v": 2, "t": stored.get("t", int(self.now() * 1000)), "c": stored.get("c", {})}
         values: dict[str, Any] = self.store.get(REMOTE_CONFIG, app["app_id"]) or {}
-        keys = _key_list(p.get("keys"))
-        omit = _key_list(p.get("omit_keys"))
+        keys = _key_list(p.get("keys"), "keys")
+        omit = _key_list(p.get("omit_keys"), "omit_keys")
         return {k: v for k, v in values.items() if (not keys or k in keys) and k not in omit}
 
     @staticmethod
@@ -253,7 +253,7 @@ class CountlyBackend:
                 return views_table(self.store, app_id, period, p)
             if p.get("action") == "listNames":
                 return views_names(self.store, app_id)
-            return views_data(self.store, app_id, period, parse_json_param(p.get("selectedViews") or "[]"))
+            return views_data(self.store, app_id, period, parse_json_param(p.get("selectedViews") or "[]", "selectedViews"))
         if method == "total_users":
             if not period.contains_today or not self.total_users:
                 return []
@@ -282,7 +282,7 @@ class CountlyBackend:
     def _events(self, app_id: str, p: dict[str, Any], period: Any, is_refresh: bool, now_m: Any) -> Any:
         keys: list[str]
         if p.get("events") not in (None, ""):
-            parsed = parse_json_param(p["events"])
+            parsed = parse_json_param(p["events"], "events")
             keys = [str(k) for k in parsed] if isinstance(parsed, list) else []
         elif p.get("event") not in (None, ""):
             keys = [str(p["event"])]
@@ -338,7 +338,7 @@ class CountlyBackend:
         self.precheck(p)
         member = self.member(p, header_token)
         raw = p.get("args")
-        args = parse_json_param(raw) if raw not in (None, "") else None
+        args = parse_json_param(raw, "args") if raw not in (None, "") else None
         if not isinstance(args, dict):
             raise fail(400, "Error: Missing 'args' parameter")
         app_id = args.get("app_id")
@@ -360,15 +360,15 @@ class CountlyBackend:
         return {"result": "Success"}
 
 
-def _key_list(raw: Any) -> list[str]:
+def _key_list(raw: Any, field: str) -> list[str]:
     """``keys``/``omit_keys``: a JSON array of parameter keys; anything unparsable is no filter."""
-    parsed = parse_json_param(raw) if raw not in (None, "") else None
+    parsed = parse_json_param(raw, field) if raw not in (None, "") else None
     return [str(k) for k in parsed] if isinstance(parsed, list) else []
 
 
 def _period_key(raw: Any) -> str:
     """The dashboard's key for one ``period``: its text, or for an array JavaScript's ``String(array)``."""
-    value = parse_json_param(raw) if isinstance(raw, str) and raw.startswith("[") else raw
+    value = parse_json_param(raw, "period") if isinstance(raw, str) and raw.startswith("[") else raw
     if isinstance(value, list):
         return ",".join(v if isinstance(v, str) else json.dumps(v) for v in value)
     return raw if isinstance(raw, str) else json.dumps(raw)

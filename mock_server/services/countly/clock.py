@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from schemas.wire import LAST_SECOND, JSONError, JSONLimitError, loads, parse_number
+
 __all__ = ["Moment", "Period", "moment", "parse_period", "request_time", "zone"]
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -132,11 +134,13 @@ def _to_date(raw: object, tz: ZoneInfo) -> date | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, (int, float)):
-        ts = float(raw) / 1000 if raw > 10**11 else float(raw)
+        ts = raw / 1000 if raw > 10**11 else raw
+        # Within what a date can hold (year 1 to 9999), or a 400 naming the period.
+        ts = parse_number(ts, "period: a timestamp", minimum=-62_135_596_800 + 86_400, maximum=LAST_SECOND)
         return datetime.fromtimestamp(ts, tz).date()
     if isinstance(raw, str):
         text = raw.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 20:
             return _to_date(int(text), tz)
         for fmt in ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y"):
             try:
@@ -153,8 +157,10 @@ def parse_period(raw: object, now: float, tz: ZoneInfo) -> Period:
     value: object = raw
     if isinstance(raw, str) and raw[:1] in "[{":
         try:
-            value = json.loads(raw)
-        except ValueError:
+            value = loads(raw, field="period")
+        except JSONLimitError:
+            raise
+        except JSONError:
             value = None
     if value in ("hour", "today"):
         return Period("hour", (today,), (today - timedelta(days=1),), True, True)
@@ -175,7 +181,7 @@ def parse_period(raw: object, now: float, tz: ZoneInfo) -> Period:
     if isinstance(value, str):
         for suffix, mult in (("days", 1), ("weeks", 7), ("months", 30)):
             head = value.removesuffix(suffix)
-            if head != value and head.isdigit() and int(head) > 0:
+            if head != value and head.isascii() and head.isdigit() and len(head) <= 9 and int(head) > 0:
                 n = min(int(head) * mult, 3660)
                 days = _span(today - timedelta(days=n - 1), today)
                 return Period(value, days, _shift(days), False, True)

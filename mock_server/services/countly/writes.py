@@ -14,6 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from schemas import RuleError
+from schemas.wire import JSONError, JSONLimitError, loads, parse_number
+
 from .appusers import merge_users
 from .buckets import LEVELS, day_hour, last_session_index, take_back, unique_levels, uniques
 from .clock import Moment, moment, request_time, zone
@@ -58,6 +61,8 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 INTERNAL_EVENTS = ("[CLY]_",)
 ALL = frozenset(LEVELS)
+#: The day keys of a month document ("1".."31"): a segment value equal to one is stored as "[CLY]<n>".
+DAY_KEYS = frozenset(str(day) for day in range(1, 32))
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,24 @@ class Limits:
     view_name_limit: int = 100
 
 
-def parse_json_param(raw: Any) -> Any:
-    """``metrics``/``events`` arrive as JSON text (query, form) or as JSON values (a JSON body)."""
+def parse_json_param(raw: Any, field: str) -> Any:
+    """``metrics``/``events`` arrive as JSON text (query, form) or as JSON values (a JSON body).
+
+    Bad JSON counts as absent (Countly logs it and carries on); JSON over a bound (too deep, a number no
+    double holds) is a 400 naming the parameter.
+    """
     if isinstance(raw, str):
         try:
-            return json.loads(raw)
-        except ValueError:
-            return None  # Countly logs it and carries on: bad JSON counts as absent
+            return loads(raw, field=None)
+        except JSONLimitError as exc:
+            raise fail_param(field, str(exc)) from None
+        except JSONError:
+            return None
     return raw
+
+
+def fail_param(field: str, why: str) -> RuleError:
+    return RuleError(f'Invalid parameter "{field}": {why}', field=field)
 
 
 def truthy(raw: Any) -> bool:
@@ -93,7 +108,7 @@ def js_int(raw: Any) -> int | None:
         return None
     if isinstance(raw, (int, float)):
         return int(raw) if math.isfinite(raw) else None
-    match = re.match(r"\s*([-+]?\d+)", str(raw))
+    match = re.match(r"\s*([-+]?\d{1,300})(?!\d)", str(raw))  # longer: Infinity in JavaScript
     return int(match.group(1)) if match else None
 
 
@@ -103,7 +118,7 @@ def numeric(raw: Any) -> float | None:
         return None
     try:
         value = float(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return value if math.isfinite(value) else None
 
@@ -222,7 +237,7 @@ class WriteRules:
                 prop = js_int(p[name])
                 user[name] = 0 if name == "hour" and prop == 24 else prop
 
-        metrics = parse_json_param(p.get("metrics")) if "metrics" in p else None
+        metrics = parse_json_param(p.get("metrics"), "metrics") if "metrics" in p else None
         begin = truthy(p.get("begin_session"))
         if begin:
             metrics = with_agent_os(metrics, user_agent)
@@ -250,7 +265,7 @@ class WriteRules:
         if metric_values and not counted:  # outside a counted begin, metrics only update the app user
             for metric, value in metric_values.items():
                 user[METRICS[metric][2]] = value
-        events = parse_json_param(p.get("events")) if "events" in p else None
+        events = parse_json_param(p.get("events"), "events") if "events" in p else None
         if isinstance(events, list):
             events = record_views(work, app, user, events, m, now, tz, view_limit=self.limits.view_limit,
                                   name_limit=self.limits.view_name_limit)
@@ -469,9 +484,12 @@ class WriteRules:
         app_id = app["app_id"]
         ns = agg_ns(app_id)
         catalogue: dict[str, Any] = work.doc(EVENTS, app_id, {"list": [], "segments": {}})
-        for event in events:
+        for i, event in enumerate(events):
             if not isinstance(event, dict) or event.get("key") in (None, ""):
                 continue
+            for name in ("count", "sum", "dur"):  # a number, but out of range: refused (the whole request)
+                if numeric(event.get(name)) is not None:
+                    parse_number(numeric(event.get(name)), f"events[{i}].{name}")
             key = fix_event_key(event["key"])
             if key is None or key.startswith(INTERNAL_EVENTS):
                 continue
@@ -506,7 +524,7 @@ class WriteRules:
                 text = clean_value(raw_value)
                 if not text:
                     continue
-                if text.isdigit() and 1 <= int(text) <= 31 and str(int(text)) == text:
+                if text in DAY_KEYS:
                     text = f"[CLY]{text}"  # would collide with a day key
                 if name not in known:
                     if len(known) >= self.limits.event_segmentation_limit:

@@ -20,7 +20,7 @@ from .backend import DEV_EZKEY, StatHatBackend
 
 __all__ = ["StatHatService"]
 
-_HTTP_LAYER = frozenset({404, 405, 413, 429, 500, 502, 503, 504})
+_HTTP_LAYER = frozenset({404, 405, 413, 414, 429, 431, 500, 502, 503, 504})
 
 
 class StatHatService(Service):

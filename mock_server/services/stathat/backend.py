@@ -20,6 +20,7 @@ from typing import Any
 
 from schemas import RuleError
 from schemas.stathat import MAX_T, expand_stat
+from schemas.wire import parse_number
 
 from ...errors import ServiceError
 from ...store import Store
@@ -53,12 +54,10 @@ class Update:
 
 def _number(raw: Any, where: str) -> float:
     try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        raise ServiceError(400, f"{where}: {raw!r} is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ServiceError(400, f"{where}: must be a finite number")
-    return int(value) if value.is_integer() else value
+        value = parse_number(raw, where)
+    except RuleError as exc:
+        raise ServiceError(400, str(exc)) from None
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _time(raw: Any, where: str, now: int) -> int:

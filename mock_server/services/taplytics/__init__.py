@@ -8,7 +8,6 @@ Every request needs an API token (query ``api_token``, ``api_token`` in a JSON b
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 from urllib.parse import quote, unquote_plus
@@ -16,13 +15,14 @@ from urllib.parse import quote, unquote_plus
 from flask import Blueprint, Response, request
 
 import schemas
+from schemas import wire
 
 from ...errors import ServiceError
 from ...http import json_body, reply
 from ...kit import kit
 from ...openapi import operation
 from ..base import Service
-from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, TaplyticsBackend
+from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, TaplyticsBackend, check
 
 __all__ = ["TaplyticsService"]
 
@@ -75,6 +75,8 @@ class TaplyticsService(Service):
         def users(user_id: str | None = None) -> Response:
             ref = ("id", user_id) if user_id is not None else _query_ref()
             if request.method == "POST":
+                if ref is not None and ref[0] != "id":  # the query's user_id or email must be one a user can have
+                    check("taplytics/user#/$defs/fields", {ref[0]: ref[1]})
                 body = json_body()
                 if not isinstance(body, dict):
                     raise ServiceError(400, "body: must be a JSON object of user attributes")
@@ -163,8 +165,8 @@ def _token() -> str | None:
         return token
     if request.mimetype == "application/json":
         try:
-            body = json.loads(request.get_data(cache=True))
-        except (ValueError, UnicodeDecodeError):
+            body = wire.loads(request.get_data(cache=True))
+        except wire.JSONError:
             return None  # the view answers the malformed body once the token is known to be missing
         if isinstance(body, dict) and isinstance(body.get("api_token"), str):
             return str(body["api_token"])
