@@ -253,7 +253,8 @@ class CountlyBackend:
                 return views_table(self.store, app_id, period, p)
             if p.get("action") == "listNames":
                 return views_names(self.store, app_id)
-            return views_data(self.store, app_id, period, parse_json_param(p.get("selectedViews") or "[]", "selectedViews"))
+            selected = parse_json_param(p.get("selectedViews") or "[]", "selectedViews")
+            return views_data(self.store, app_id, period, selected)
         if method == "total_users":
             if not period.contains_today or not self.total_users:
                 return []
