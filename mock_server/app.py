@@ -38,7 +38,9 @@ def create_app(config: Config | dict[str, Any] | str | Path | None = None) -> Fl
     app.register_blueprint(admin.blueprint, url_prefix="/_admin")
     install_error_handlers(app)
     install_journal(app)
-    # A store that already holds data (SQLite across restarts) keeps it; an empty one gets the defaults.
-    if store.get("_meta", "initialised") is None:
-        k.reset()
+    # A store that already holds data (SQLite across restarts, PostgreSQL shared with other instances) keeps
+    # it; an empty one gets the defaults, once, however many instances start together.
+    with store.transaction():
+        if store.get("_meta", "initialised") is None:
+            k.reset()
     return app

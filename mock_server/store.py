@@ -1,8 +1,8 @@
-"""The store under every service: namespaced JSON documents, in memory or in SQLite.
+"""The store under every service: namespaced JSON documents, in memory, in SQLite or in PostgreSQL.
 
 Every value goes in and out as JSON, so both stores behave alike (no aliasing of a fetched value)
 and a backend written against one works against the other. ``transaction()`` makes a read-modify-write
-atomic across threads (memory) and across worker processes (SQLite ``BEGIN IMMEDIATE``).
+atomic across threads (memory), worker processes (SQLite) and instances (PostgreSQL); see ``sqlstore``.
 Keys keep their first insertion order; ``items(offset, limit)`` reads a slice of that order without
 walking what comes before it in memory, and through the primary-key index in SQLite.
 """
@@ -10,14 +10,14 @@ walking what comes before it in memory, and through the primary-key index in SQL
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from typing import Any, Protocol
 
-__all__ = ["MemoryStore", "SqliteStore", "Store", "open_store"]
+from .sqlstore import SqliteStore
+
+__all__ = ["STORE_FORMS", "MemoryStore", "SqliteStore", "Store", "open_store"]
 
 
 def _dump(value: Any) -> str:
@@ -170,129 +170,21 @@ class MemoryStore:
         pass
 
 
-class SqliteStore:
-    """A file store that survives restarts and is shared by several worker processes.
+STORE_FORMS = "memory://, sqlite:///path.db (relative) or sqlite:////abs/path.db, postgresql://user@host/db"
 
-    One connection per thread; WAL journal; a write transaction is ``BEGIN IMMEDIATE`` so two processes
-    never interleave a read-modify-write.
 
-    Order: each row has a ``pos``, dense within its namespace (first insertion order, from MIN(pos) to
-    MAX(pos) with no gap), so ``items(offset, limit)`` seeks ``pos >= MIN(pos) + offset`` through the
-    ``(ns, pos)`` index instead of walking ``offset`` rows (page 1000 of 100k users cost 23x page 1 with
-    ``OFFSET``). Deleting the first or last row keeps the positions dense as they are; deleting one in the
-    middle shifts the later ones down (rare: a user or experiment deleted).
+def open_store(url: str | None, *, migrate: bool = False) -> Store:
+    """``memory://`` (the default), ``sqlite:///relative.db`` / ``sqlite:////absolute.db``, or
+    ``postgresql://user@host:port/db[?schema=name]``. A malformed URL, a missing directory, a file that is not
+    a store, a database that cannot be reached: a ``ValueError`` that says which. ``migrate`` upgrades a store
+    of an older layout in place instead of refusing it.
     """
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self.url = f"sqlite:///{path}"
-        self._local = threading.local()
-        with self._conn() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS kv (id INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL,"
-                " key TEXT NOT NULL, value TEXT NOT NULL, pos INTEGER NOT NULL, UNIQUE (ns, key))"
-            )
-            if "pos" not in {row[1] for row in conn.execute("PRAGMA table_info(kv)")}:
-                raise ValueError(f"{path}: a store file of an older layout (no positions); start from a new file")
-            conn.execute("CREATE INDEX IF NOT EXISTS kv_ns_pos ON kv (ns, pos)")
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            self._local.depth = 0
-        return conn
-
-    def get(self, ns: str, key: str) -> Any:
-        row = self._conn().execute("SELECT value FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
-        return None if row is None else json.loads(row[0])
-
-    def put(self, ns: str, key: str, value: Any) -> None:
-        # A new key goes after the namespace's last position (one statement: atomic under SQLite's lock).
-        self._conn().execute(
-            "INSERT INTO kv (ns, key, value, pos) VALUES (?, ?, ?, "
-            " COALESCE((SELECT MAX(pos) FROM kv WHERE ns=?), -1) + 1)"
-            " ON CONFLICT (ns, key) DO UPDATE SET value=excluded.value",
-            (ns, key, _dump(value), ns),
-        )
-
-    def delete(self, ns: str, key: str) -> bool:
-        with self.transaction():
-            conn = self._conn()
-            row = conn.execute("SELECT pos FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
-            if row is None:
-                return False
-            conn.execute("DELETE FROM kv WHERE ns=? AND key=?", (ns, key))
-            # Keep positions dense: only rows after a middle one move (none after the last; the first
-            # leaves MIN(pos) one higher, which is all a slice needs).
-            first = conn.execute("SELECT MIN(pos) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
-            if first is not None and first < row[0]:
-                conn.execute("UPDATE kv SET pos = pos - 1 WHERE ns=? AND pos>?", (ns, row[0]))
-            return True
-
-    def _first(self, ns: str) -> int | None:
-        first: int | None = self._conn().execute("SELECT MIN(pos) FROM kv WHERE ns=?", (ns,)).fetchone()[0]
-        return first
-
-    def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
-        first = self._first(ns)
-        if first is None:
-            return []
-        rows = self._conn().execute(
-            "SELECT key, value FROM kv WHERE ns=? AND pos>=? ORDER BY pos LIMIT ?",
-            (ns, first + offset, -1 if limit is None else limit),
-        ).fetchall()
-        return [(k, json.loads(v)) for k, v in rows]
-
-    def index_of(self, ns: str, key: str) -> int | None:
-        row = self._conn().execute("SELECT pos FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
-        first = self._first(ns)
-        return None if row is None or first is None else int(row[0]) - first
-
-    def count(self, ns: str) -> int:
-        first, last = self._conn().execute("SELECT MIN(pos), MAX(pos) FROM kv WHERE ns=?", (ns,)).fetchone()
-        return 0 if first is None else int(last) - int(first) + 1
-
-    def clear(self, ns: str | None = None) -> None:
-        if ns is None:
-            self._conn().execute("DELETE FROM kv")
-        else:
-            self._conn().execute("DELETE FROM kv WHERE ns=?", (ns,))
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        conn = self._conn()
-        outer = self._local.depth == 0
-        if outer:
-            conn.execute("BEGIN IMMEDIATE")
-        self._local.depth += 1
-        try:
-            yield
-        except BaseException:
-            self._local.depth -= 1
-            if outer:
-                conn.execute("ROLLBACK")
-            raise
-        self._local.depth -= 1
-        if outer:
-            conn.execute("COMMIT")
-
-    def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-
-def open_store(url: str | None) -> MemoryStore | SqliteStore:
-    """``memory://`` (the default) or ``sqlite:///relative.db`` / ``sqlite:////absolute.db``."""
-    if not url or url in ("memory", "memory://"):
+    if not url or url == "memory://":
         return MemoryStore()
-    if url.startswith("sqlite:///"):
-        return SqliteStore(url.removeprefix("sqlite:///"))
-    raise ValueError(f"unknown store {url!r}: use memory:// or sqlite:///path.db")
+    if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
+        return SqliteStore(url.removeprefix("sqlite:///"), migrate=migrate)
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore
+
+        return PostgresStore(url, migrate=migrate)
+    raise ValueError(f"unknown store {url!r}: use {STORE_FORMS}")
