@@ -40,7 +40,9 @@ class StoreLayoutError(ValueError):
 
 
 def _dump(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
+    """Every store's one way to write a value. Nothing non-finite is ever stored: it could not be served back as
+    strict JSON."""
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 class _Cursor(Protocol):

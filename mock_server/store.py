@@ -15,14 +15,9 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from .sqlstore import SqliteStore
+from .sqlstore import SqliteStore, _dump
 
 __all__ = ["STORE_FORMS", "MemoryStore", "SqliteStore", "Store", "open_store"]
-
-
-def _dump(value: Any) -> str:
-    # Nothing non-finite is ever stored: it could not be served back as strict JSON.
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
 class Store(Protocol):
