@@ -17,6 +17,8 @@ from sdk.countly import AsyncCountlyClient, CountlyClient, Event
 TODAY = date(2024, 3, 15)
 MANUAL = BatchConfig(background=False)
 FAST = RetryPolicy(base=0.01, jitter=0)
+#: The issue's case: a heartbeat retried after a timeout (the caller opted writes into retries).
+RETRIED = RetryPolicy(base=0.01, jitter=0, retry_writes=True)
 
 
 def _wait_for(check: Callable[[], bool]) -> None:
@@ -40,7 +42,7 @@ def _held_write_landed(admin: Admin) -> bool:
 def test_a_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: Admin) -> None:
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
-                       app_id=APP_ID, timeout=0.3, retry=FAST, batch=MANUAL) as c:
+                       app_id=APP_ID, timeout=0.3, retry=RETRIED, batch=MANUAL) as c:
         session = c.session()
         with session:
             _arm_timeout_then_rate_limit(admin)
@@ -59,7 +61,7 @@ def test_a_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str,
 async def test_async_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: Admin) -> None:
     freeze(admin)
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
-                                  app_id=APP_ID, timeout=0.3, retry=FAST, batch=MANUAL) as c:
+                                  app_id=APP_ID, timeout=0.3, retry=RETRIED, batch=MANUAL) as c:
         session = c.session()
         async with session:
             _arm_timeout_then_rate_limit(admin)
@@ -133,3 +135,20 @@ def test_a_period_the_server_would_read_as_30_days_is_refused(base_url: str, adm
 def test_the_periods_countly_knows_are_sent(base_url: str, admin: Admin, period: object) -> None:
     with CountlyClient(base_url=f"{base_url}/countly", api_key=API_KEY, app_id=APP_ID) as c:
         assert c.sessions(period=period).empty  # type: ignore[arg-type]
+
+
+def test_by_default_a_heartbeat_that_timed_out_is_neither_retried_nor_resent(base_url: str, admin: Admin) -> None:
+    from sdk import APITimeoutError
+
+    freeze(admin)
+    with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
+                       app_id=APP_ID, timeout=0.3, retry=FAST, batch=MANUAL) as c:
+        with c.session() as session:
+            admin.fault(path="/countly/i", status=None, delay=0.6, times=1)
+            session._mark -= 3
+            with pytest.raises(APITimeoutError) as info:
+                session.extend()
+            assert info.value.maybe_applied and len(info.value.attempts) == 1
+            _wait_for(lambda: len([r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]) >= 2)
+            session._mark -= 5.2
+        assert c.with_options(timeout=10).sessions().day("d", TODAY) == 8

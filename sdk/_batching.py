@@ -28,8 +28,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-from ._errors import APIError, BatchError, QueueFull, SDKError, TransportError, ValidationError
-from ._retry import ALWAYS_SAFE_STATUSES, SendScope, enter_scope, leave_scope
+from ._errors import BatchError, QueueFull, SDKError, ValidationError
+from ._retry import SendScope, enter_scope, leave_scope
 
 __all__ = ["AsyncBatcher", "BatchConfig", "Batcher", "FlushResult"]
 
@@ -208,20 +208,20 @@ class _Flight(Generic[T]):
 def _failure(exc: BaseException, flight: _Flight[T]) -> BaseException:
     """The error ``on_error`` gets for a batch whose send raised ``exc``.
 
-    A send cut short by the close deadline while it waited to retry (429, 503, no connection) reports its
-    items as not sent before the deadline, with the attempts; anything else is the send's own error.
+    A send the close deadline cut short (it would have waited and retried: a 429, a 503, no connection; or
+    it never started) reports its items as not sent before the deadline, with the attempts; anything else
+    is the send's own error.
     """
-    deadline = flight.scope.deadline
-    if deadline is None or not isinstance(exc, SDKError) or exc.maybe_applied:
-        return exc
-    retryable = (isinstance(exc, APIError) and exc.status in ALWAYS_SAFE_STATUSES) or (
-        isinstance(exc, TransportError) and not exc.sent)
-    if not retryable and not isinstance(exc, BatchError):
+    if not flight.scope.cut_short or not isinstance(exc, SDKError) or exc.maybe_applied:
         return exc
     error = BatchError(f"{len(flight.items)} items, last attempt: {exc}", reason="not sent before the deadline",
                        attempts=exc.attempts)
     error.__cause__ = exc
     return error
+
+
+def _past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
 
 
 def _abandoned(flight: _Flight[T]) -> BatchError:
@@ -368,6 +368,9 @@ class Batcher(Generic[T]):
         self.close()
 
     # -- internals ------------------------------------------------------------------------------
+    def _past_deadline(self) -> bool:
+        return _past(self._deadline)
+
     def _make_room(self) -> bool:
         policy = self.config.when_full
         if policy == "block" and not self.config.background:
@@ -409,8 +412,8 @@ class Batcher(Generic[T]):
             with self._lock:
                 while not (self._closed or self._flush_requested or self._buffer.due(time.monotonic())):
                     self._changed.wait(self._buffer.wait_time(time.monotonic()))
-                if self._closed and not self._buffer.items:
-                    return
+                if self._closed and (not self._buffer.items or self._past_deadline()):
+                    return  # what is still queued after the deadline is close's to report
                 only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False
             self._drain(only_full)
@@ -630,7 +633,7 @@ class AsyncBatcher(Generic[T]):
                 while not (self._closed or self._flush_requested or self._buffer.due(time.monotonic())):
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(cond.wait(), self._buffer.wait_time(time.monotonic()))
-                if self._closed and not self._buffer.items:
+                if self._closed and (not self._buffer.items or _past(self._deadline)):
                     return
                 only_full = not (self._closed or self._flush_requested) and self._buffer.only_full(time.monotonic())
                 self._flush_requested = False

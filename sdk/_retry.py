@@ -101,12 +101,18 @@ class RetryPolicy:
             elapsed = state.seconds_since_start or 0.0
             exc = state.outcome.exception() if state.outcome else None
             asked = server_wait(exc)
+            if (state.attempt_number >= self.max_attempts or elapsed >= self.max_total
+                    or (asked is not None and elapsed + asked > self.max_total)):
+                return True
             if scope is not None and scope.deadline is not None:
                 left = scope.deadline - time.monotonic()
                 if left <= 0 or (asked is not None and asked > left):
+                    # Only if the policy would retry: a refusal it would not retry stays a refusal.
+                    exc_ = state.outcome.exception() if state.outcome else None
+                    if exc_ is not None and self.should_retry(exc_, idempotent=idempotent):
+                        scope.cut_short = True
                     return True
-            return (state.attempt_number >= self.max_attempts or elapsed >= self.max_total
-                    or (asked is not None and elapsed + asked > self.max_total))
+            return False
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
@@ -142,6 +148,8 @@ class SendScope:
         self.abandoned = False
         #: An attempt began (False: the sender is not an SDK client, or has not reached the wire yet).
         self.used = False
+        #: The deadline, not the retry policy, ended the send (it would have waited and tried again).
+        self.cut_short = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         if deadline is not None:
@@ -150,8 +158,10 @@ class SendScope:
     def begin_attempt(self) -> bool:
         """Whether an attempt may start: not once the batch was abandoned, nor a retry past the deadline."""
         with self._lock:
-            late = self.deadline is not None and time.monotonic() >= self.deadline and bool(self.attempts)
-            if self.abandoned or late:
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                self.cut_short = True
+                return False
+            if self.abandoned:
                 return False
             self.in_attempt = self.used = True
             return True

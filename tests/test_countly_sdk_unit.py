@@ -19,11 +19,13 @@ from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeD
 
 BASE = "https://countly.example/countly"
 FAST = RetryPolicy(base=0.001, cap=0.002, jitter=0)
+#: Writes that may have been applied retried too (opted in: by default they are not).
+RETRY_WRITES = RetryPolicy(base=0.001, cap=0.002, jitter=0, retry_writes=True)
 
 
-def _client(**kwargs: object) -> CountlyClient:
+def _client(retry: RetryPolicy = FAST, **kwargs: object) -> CountlyClient:
     return CountlyClient(base_url=BASE, app_key="secret-app-key", device_id="dev", api_key="secret-api-key",
-                         app_id="0123456789abcdef01234567", retry=FAST, batch=BatchConfig(background=False),
+                         app_id="0123456789abcdef01234567", retry=retry, batch=BatchConfig(background=False),
                          **kwargs)  # type: ignore[arg-type]
 
 
@@ -47,10 +49,18 @@ def test_begin_session_wire_format() -> None:
 def test_retried_write_is_byte_for_byte_the_same() -> None:
     route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.Response(500), httpx.ReadTimeout("slow"),
                                                       httpx.Response(200, json={"result": "Success"})])
-    with _client() as c:
+    with _client(retry=RETRY_WRITES) as c:  # opted in
         c.session_duration(30)
     bodies = {call.request.content for call in route.calls}
     assert route.call_count == 3 and len(bodies) == 1  # same timestamp: the server deduplicates
+
+
+@respx.mock
+def test_a_write_that_may_have_been_applied_is_not_retried_by_default() -> None:
+    route = respx.post(f"{BASE}/i").mock(side_effect=[httpx.Response(500), httpx.Response(200)])
+    with _client() as c, pytest.raises(ServerError) as info:
+        c.session_duration(30)
+    assert route.call_count == 1 and info.value.maybe_applied
 
 
 @respx.mock
@@ -178,7 +188,7 @@ def test_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
         session.extend()
         assert route.call_count == 4 and _form(route.calls.last.request)["session_duration"] == "2"
         # a heartbeat that may have been applied (read timeout after sending) is not counted again
-        route.side_effect = [httpx.ReadTimeout("slow")] * 3
+        route.side_effect = [httpx.ReadTimeout("slow")]
         session._mark -= 3
         with pytest.raises(TransportError):
             session.extend()
@@ -186,7 +196,7 @@ def test_heartbeat_seconds_not_applied_go_with_the_next_one() -> None:
         route.return_value = httpx.Response(200, json={"result": "Success"})
         session._mark -= 1
         session.extend()
-        assert route.call_count == 8 and _form(route.calls.last.request)["session_duration"] == "1"
+        assert route.call_count == 6 and _form(route.calls.last.request)["session_duration"] == "1"
 
 
 @respx.mock
@@ -222,7 +232,7 @@ def test_writes_go_one_at_a_time() -> None:
         return httpx.Response(200, json={"result": "Success"})
 
     route = respx.post(f"{BASE}/i").mock(side_effect=held)
-    with _client() as c:
+    with _client(retry=RETRY_WRITES) as c:
         first = threading.Thread(target=c.session_duration, args=(5,))
         first.start()
         assert started.wait(5)
@@ -255,7 +265,7 @@ async def test_async_writes_go_one_at_a_time() -> None:
         return httpx.Response(200, json={"result": "Success"})
 
     route = respx.post(f"{BASE}/i").mock(side_effect=held)
-    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=FAST,
+    async with AsyncCountlyClient(base_url=BASE, app_key="k", device_id="d", retry=RETRY_WRITES,
                                   batch=BatchConfig(background=False)) as c:
         first = asyncio.create_task(c.session_duration(5))
         await started.wait()

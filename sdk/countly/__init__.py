@@ -1,9 +1,12 @@
 """Countly: the write API (``/i``, ``/i/bulk``), the read API (``/o``) and ``/o/analytics``.
 
 Every write carries a request ``timestamp`` (unix ms) fixed when the request is built, so a retry is
-byte-for-byte the same request and the server's duplicate suppression acknowledges it without counting
-it twice; writes are therefore marked idempotent for the retry policy. Events go through the batching
-engine: one ``/i`` request per batch (``/i/bulk`` when the batch holds several devices).
+byte-for-byte the same request. Countly suppresses a duplicate only by comparing it with the device's
+previous request, though: an attempt held past the client's timeout that lands after the retry and after
+the device's next write counts twice (the fault tests show it). So a write that may have been applied is
+not retried by default (``RetryPolicy(retry_writes=True)`` opts in); it reaches the caller, or a batch's
+``on_error``, flagged ``maybe_applied``. Events go through the batching engine: one ``/i`` request per batch
+(``/i/bulk`` when the batch holds several devices).
 
 Against a real Countly, an acknowledged write reaches ``/o`` after a delay (seconds); only the
 reference server aggregates synchronously.
@@ -156,7 +159,7 @@ class _CountlyBase(BaseClient):
         if self.salt:
             # The server hashes the body exactly as httpx encodes it, with the checksum removed.
             items.append(("checksum256", hashlib.sha256((urlencode(items) + self.salt).encode()).hexdigest().upper()))
-        return Request("POST", "/i", data=dict(items), idempotent=True)
+        return Request("POST", "/i", data=dict(items))
 
     def _begin(self, metrics: Metrics | Mapping[str, str] | None, ip_address: str | None,
                country_code: str | None, city: str | None, location: str | None) -> Request:
@@ -197,8 +200,7 @@ class _CountlyBase(BaseClient):
             # Each entry its own timestamp: two equal entries of one device are two requests, not a retry.
             out.append({"timestamp": _now_ms(), **entry})
         return Request("POST", "/i/bulk", data={"app_key": self._need("app_key"),
-                                                "requests": json.dumps(out, separators=(",", ":"))},
-                       idempotent=True)
+                                                "requests": json.dumps(out, separators=(",", ":"))})
 
     def _view(self, name: str, *, start: bool, url: str | None, seconds: int | None) -> Request:
         """A ``[CLY]_view`` event: a visit (``seconds`` None) or the time spent on the view."""
