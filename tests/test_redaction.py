@@ -282,3 +282,20 @@ def test_httpx_and_httpcore_loggers_are_redacted() -> None:
     assert "/cyfe/api/push/***" in text
     assert "httpcore" in text or "connect_tcp" in text or "send_request" in text
     assert "dev-api-key" not in text and "dev-widget" not in text
+
+
+@respx.mock
+async def test_async_traceback_starts_at_the_sdk_and_holds_no_tenacity_frame() -> None:
+    import traceback
+
+    from sdk import AsyncStatHatClient
+
+    respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(503), httpx.ConnectError("refused")] * 2)
+    client = AsyncStatHatClient(SECRET, base_url=BASE, retry=RetryPolicy(max_attempts=2, base=0.001))
+    with pytest.raises(sdk_errors.TransportError) as info:
+        await client.count("x")
+    text = "".join(traceback.format_exception(info.value))
+    assert "tenacity/" not in text and SECRET not in text
+    assert "ConnectError" in text and "The above exception was the direct cause" in text
+    assert [type(e).__name__ for e in info.value.attempts] == ["ServerError", "TransportError"]
+    assert not info.value.maybe_applied  # a 503 and a connection never made: certainly not applied

@@ -283,3 +283,25 @@ def test_every_retried_response_is_closed(sleeps: list[float]) -> None:
         c.count("x")
     assert len(streams) == 3
     assert all(s.closed for s in streams), "a retry must not leak the failed attempt's connection"
+
+
+@respx.mock
+def test_an_error_carries_every_attempt_and_says_whether_any_may_have_applied(sleeps: list[float]) -> None:
+    # Countly's case: the first attempt timed out (maybe applied), the retry was refused with a long wait.
+    respx.post(f"{BASE}/ez").mock(side_effect=[httpx.ReadTimeout("slow"),
+                                               httpx.Response(429, headers={"Retry-After": "120"})])
+    with pytest.raises(RateLimited) as info:
+        client(retry=RetryPolicy(retry_writes=True)).count("x")
+    exc = info.value
+    assert [type(e).__name__ for e in exc.attempts] == ["APITimeoutError", "RateLimited"]
+    assert exc.attempts[-1] is exc and exc.maybe_applied and exc.reason == "maybe applied"
+    assert not exc.attempt_maybe_applied  # the 429 alone says "not applied": the attempts say otherwise
+
+
+@respx.mock
+async def test_async_errors_carry_their_attempts(sleeps: list[float]) -> None:
+    respx.post(f"{BASE}/ez").mock(side_effect=[httpx.Response(503), httpx.Response(429)])
+    with pytest.raises(RateLimited) as info:
+        await AsyncStatHatClient("k", base_url=BASE, retry=RetryPolicy(max_attempts=2)).count("x")
+    assert [e.status for e in info.value.attempts] == [503, 429]  # type: ignore[attr-defined]
+    assert not info.value.maybe_applied and info.value.reason == "refused"
