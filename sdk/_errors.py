@@ -14,6 +14,7 @@ __all__ = [
     "PayloadTooLarge",
     "QueueFull",
     "RateLimited",
+    "Reason",
     "RequestFailed",
     "SDKError",
     "ServerError",
@@ -86,7 +87,6 @@ class BatchError(SDKError):
     @property
     def reason(self) -> Reason:
         return "maybe applied" if self.maybe_applied else self._reason
-
 
 
 class TransportError(SDKError):
