@@ -6,6 +6,9 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from schemas import RuleError
+from schemas.wire import parse_number
+
 from . import journal
 from .errors import ServiceError
 from .http import check, json_body, reply
@@ -67,10 +70,11 @@ def state() -> Response:
 
 @blueprint.get("/requests")
 def requests() -> Response:
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
-        raise ServiceError(400, "limit: must be an integer from 1 to 10000")
-    return reply({"requests": journal.recent(int(raw), request.args.get("path"))})
+    try:
+        limit = int(parse_number(request.args.get("limit", "100"), "limit", minimum=1, maximum=10_000, integer=True))
+    except RuleError:
+        raise ServiceError(400, "limit: must be an integer from 1 to 10000") from None
+    return reply({"requests": journal.recent(limit, request.args.get("path"))})
 
 
 @blueprint.post("/faults")

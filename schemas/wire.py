@@ -156,8 +156,10 @@ def parse_number(raw: object, field: str | None, *, minimum: float = -MAX_NUMBER
         raise RuleError(f"{_where(field)}{_shown(repr(raw))} is not a number", field=field)
     if isinstance(raw, str):
         text = raw.strip()
-        if len(text) > _MAX_DIGITS or not _DECIMAL.fullmatch(text):
+        if not _DECIMAL.fullmatch(text):
             raise RuleError(f"{_where(field)}{_shown(raw)!r} is not a number", field=field)
+        if len(text) > _MAX_DIGITS:  # converting it would be slow, and it is out of any range anyway
+            raise RuleError(f"{_where(field)}{_shown(text)} is out of range", field=field)
         value = int(text) if _INTEGER.fullmatch(text) else float(text)
     else:
         value = raw

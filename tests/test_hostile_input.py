@@ -298,3 +298,31 @@ def test_nothing_non_finite_is_ever_stored(app: Flask) -> None:
     with pytest.raises(ValueError):
         store.put("hostile", "x", {"n": float("nan")})
     assert store.get("hostile", "x") is None
+
+
+def test_numbers_of_any_length_in_versions_and_pages(client: FlaskClient) -> None:
+    """A 5000-digit version part compares as a number (no int() of it); a 5000-digit page is a 400."""
+    big = "9" * 5000
+    user = _json(f"/taplytics/v2/users?api_token={TOKEN}",
+                 f'{{"user_id":"v","devices":[{{"os":"Android","os_version":"{big}"}}]}}')(client)
+    assert user.status_code == 200
+    uid = strict(user.get_data(as_text=True))["id"]
+    for value, matched in (("5", [uid]), (big + "9", [])):
+        push = _json(f"/taplytics/v2/push?api_token={TOKEN}", '{"notification":{"alert":"hi"},'
+                     f'"filters":[{{"type":"an_version","comparator":">=","values":["{value}"]}}]}}')(client)
+        assert push.status_code == 200, push.get_data(as_text=True)
+        audience = client.get(f"/_admin/taplytics/push/{strict(push.get_data(as_text=True))['id']}/audience")
+        assert strict(audience.get_data(as_text=True))["matched"] == matched
+    for name in ("page", "per_page"):
+        status, message = error_of("taplytics", client.get(f"/taplytics/v2/users?api_token={TOKEN}&{name}={big}"))
+        assert status == 400 and message.startswith(f"{name}: ") and "out of range" in message
+    status, message = error_of("admin", client.get(f"/_admin/requests?limit={big}"))
+    assert status == 400 and message.startswith("limit")
+
+
+def test_a_frozen_clock_past_year_9999_is_refused(client: FlaskClient) -> None:
+    assert client.post("/_admin/countly/clock", json={"now": 1_700_000_000}).status_code == 200
+    status, message = error_of("admin", client.post("/_admin/countly/clock", json={"now": 1e300}))
+    assert status == 400 and message.startswith("now")
+    reads = client.get(f"/countly/o?api_key=dev-api-key&app_id={APP_ID}&method=users")
+    assert reads.status_code == 200

@@ -191,7 +191,7 @@ def _int_param(name: str, default: int) -> int:
         return default
     if schemas.validate(f"taplytics/query#/$defs/{name}", raw):  # the rule the OpenAPI document shows
         raise ServiceError(400, f"{name}: must be a positive integer, got {raw!r}")
-    return int(raw)
+    return int(wire.parse_number(raw, name, minimum=1, integer=True))
 
 
 def _links(page: int, per_page: int, total: int) -> str:
