@@ -20,6 +20,8 @@ from typing import Any
 
 from flask import Flask
 
+from .errors import MAX_HEADERS
+
 __all__ = ["GRACE", "SERVERS", "available", "default_server", "serve"]
 
 #: Seconds a stopping server gives the requests in flight.
@@ -85,6 +87,12 @@ def _gunicorn(app: Flask, sock: socket.socket, *, workers: int, threads: int) ->
         "loglevel": "warning",
         "accesslog": None,  # our own access log masks secrets (mock_server.journal)
         "control_socket_disable": True,
+        # Above the app's own limits (mock_server.errors), so a long URL or big headers get the app's JSON 414
+        # and 431 in the service's style, not gunicorn's HTML: a request line of any length (gunicorn's fast
+        # parser would stop at 1 MiB), one header up to twice the app's whole-block limit, up to 1000 headers.
+        "limit_request_line": 0,
+        "limit_request_field_size": 2 * MAX_HEADERS,
+        "limit_request_fields": 1000,
         "worker_exit": lambda _server, _worker: _close_store(app),
         "on_exit": lambda _server: _close_store(app),
     }

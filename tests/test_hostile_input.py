@@ -326,3 +326,28 @@ def test_a_frozen_clock_past_year_9999_is_refused(client: FlaskClient) -> None:
     assert status == 400 and message.startswith("now")
     reads = client.get(f"/countly/o?api_key=dev-api-key&app_id={APP_ID}&method=users")
     assert reads.status_code == 200
+
+
+def _wsgi_servers() -> list[str]:
+    from mock_server.serving import SERVERS, available
+
+    return [name for name in SERVERS if available(name)]
+
+
+@pytest.mark.parametrize("server", _wsgi_servers())
+def test_the_wsgi_server_lets_the_app_answer_414_and_431(server: str) -> None:
+    """Through ``mock-server`` itself: the production server's own limits sit above the app's."""
+    import httpx
+
+    from tests.servers import served
+
+    with served("--server", server) as s:
+        long = httpx.get(f"{s.url}/stathat/ez?pad={'x' * (MAX_URL + 4000)}")
+        assert (long.status_code, strict(long.text)["status"]) == (414, 414), long.text[:200]
+        headers = {f"X-Pad-{i}": "x" * 1000 for i in range(MAX_HEADERS // 1000 + 8)}
+        big = httpx.get(f"{s.url}/countly/i", headers=headers)
+        assert big.status_code == 431 and "limit" in strict(big.text)["result"], big.text[:200]
+        one = httpx.get(f"{s.url}/countly/i", headers={"X-Pad": "x" * (MAX_HEADERS + 1000)})
+        assert one.status_code == 431 and "limit" in strict(one.text)["result"], one.text[:200]
+        served_ok = httpx.get(f"{s.url}/stathat/ez?pad={'x' * 8000}", headers={"X-Pad": "x" * 9000})
+        assert strict(served_ok.text) == {"status": 400, "msg": "ezkey: missing"}  # below every limit: the view
