@@ -288,3 +288,28 @@ def test_close_returns_at_its_deadline_with_nothing_unaccounted(base_url: str, a
     assert not [s for s in admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"] if s["name"].startswith("s")]
 
 
+
+
+@pytest.mark.parametrize(("kind", "applied"), [("reset", False), ("reset_after", True)])
+def test_a_dropped_connection_fault_drops_before_or_after_applying(base_url: str, admin: Admin, kind: str,
+                                                                   applied: bool) -> None:
+    import httpx
+
+    _arm(admin, SERVICES[0], Fault(kind, {"kind": kind}))
+    with pytest.raises(httpx.RemoteProtocolError):  # no reply at all
+        httpx.post(f"{base_url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "dropped", "count": "1"})
+    names = {s["name"] for s in admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"]}
+    assert ("dropped" in names) is applied
+    ok = httpx.post(f"{base_url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "after", "count": "1"})
+    assert ok.status_code == 200  # one request only (times=1)
+
+
+def test_a_server_without_a_socket_cannot_drop_and_says_so() -> None:
+    from mock_server import create_app
+
+    client = create_app().test_client()
+    assert client.post("/_admin/faults", json={"path": "/stathat/ez", "kind": "reset"}).status_code == 201
+    reply = client.post("/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "x", "count": "1"})
+    assert reply.status_code == 500 and "cannot drop a connection" in reply.get_data(as_text=True)
+    refused = client.post("/_admin/faults", json={"path": "/x", "kind": "explode"})
+    assert refused.status_code == 400 and "kind" in refused.get_data(as_text=True)

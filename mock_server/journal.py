@@ -6,7 +6,9 @@ and obeys the same faults.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import time
 import uuid
 from typing import Any
@@ -89,8 +91,8 @@ def add_fault(spec: dict[str, Any]) -> dict[str, Any]:
     with store.transaction():
         seq = int(store.get(META, "fault_seq") or 0) + 1
         store.put(META, "fault_seq", seq)
-        fault = {"id": seq, "method": None, "times": 1, "status": 503, "headers": {}, "body": None,
-                 "delay": 0.0, **spec}
+        fault = {"id": seq, "kind": "status", "method": None, "times": 1, "status": 503, "headers": {},
+                 "body": None, "delay": 0.0, **spec}
         store.put(FAULTS, str(seq), fault)
     return fault
 
@@ -115,6 +117,17 @@ def _take_fault() -> dict[str, Any] | None:
     return None
 
 
+def _drop_connection() -> None:
+    """Shut the client's connection (the WSGI server's socket: werkzeug and gunicorn put it in the environ),
+    so the client sees it closed without a reply; the server's own write then fails quietly. A server that
+    exposes no socket (an in-process transport, waitress) cannot drop it: the client gets an error reply."""
+    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    if sock is None:
+        raise ServiceError(500, "injected fault: this server cannot drop a connection")
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
 def install_journal(app: Flask) -> None:
     @app.before_request
     def request_id() -> None:
@@ -130,6 +143,13 @@ def install_journal(app: Flask) -> None:
             return None
         if fault["delay"]:
             time.sleep(float(fault["delay"]))
+        kind = fault.get("kind", "status")
+        if kind == "reset":  # dropped before the request is applied: no view runs, no reply arrives
+            _drop_connection()
+            return Response(status=500)
+        if kind == "reset_after":  # applied, then dropped (see the journal hook): the reply never comes
+            g.drop_connection = True
+            return None
         if fault["status"] is None:  # a delay alone
             return None
         if fault["body"] is not None:
@@ -144,4 +164,6 @@ def install_journal(app: Flask) -> None:
             response.headers.setdefault("X-Request-Id", g.request_id)
         if not request.path.startswith("/_admin"):
             _record(response)
+        if g.get("drop_connection"):
+            _drop_connection()
         return response
