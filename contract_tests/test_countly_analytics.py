@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -181,3 +182,52 @@ def test_app_timezone_decides_today_and_the_buckets(http: httpx.Client, admin: A
     freeze(admin, NOW)  # 03:30 on 15 March in Los Angeles: a new day there
     board = http.get("/countly/o/analytics/dashboard", params=params).json()
     assert board["today"]["dashboard"]["total_sessions"] == {"total": 0, "change": "\u221e", "trend": "d"}
+
+
+# -- /o/analytics/events: the events overview Countly's own events test reads ------------------------
+def _overview(http: httpx.Client, **params: str) -> httpx.Response:
+    return http.get("/countly/o/analytics/events", params={"api_key": API_KEY, "app_id": APP_ID, **params})
+
+
+def test_events_overview_totals_every_custom_event(http: httpx.Client) -> None:
+    events = [{"key": "buy", "count": 2, "sum": 1.5, "dur": 3}, {"key": "buy", "sum": 2}, {"key": "open"},
+              {"key": "[CLY]_view", "segmentation": {"name": "home", "visit": 1}}]
+    http.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a", "events": json.dumps(events)})
+    response = _overview(http)
+    assert response.status_code == 200
+    assert response.json() == {"all": [{"_id": "buy", "c": 3, "s": 3.5, "dur": 3},
+                                       {"_id": "open", "c": 1, "s": 0, "dur": 0}]}
+    assert _overview(http, event="open").json() == {"all": [{"_id": "open", "c": 1, "s": 0, "dur": 0}]}
+    assert _overview(http, events='["buy","nope"]').json()["all"] == [{"_id": "buy", "c": 3, "s": 3.5, "dur": 3}]
+
+
+def test_events_overview_period(http: httpx.Client, admin: Admin) -> None:
+    freeze(admin, NOW - 40 * DAY)
+    http.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a",
+                                   "events": json.dumps([{"key": "old", "count": 5}])})
+    freeze(admin, NOW)
+    assert _overview(http).json() == {"all": [{"_id": "old", "c": 0, "s": 0, "dur": 0}]}
+    assert _overview(http, period="60days").json() == {"all": [{"_id": "old", "c": 5, "s": 0, "dur": 0}]}
+    assert _overview(http, period="nonsense").json()["all"][0]["c"] == 0  # anything else is 30 days, as in Countly
+
+
+def test_events_overview_empty_app(http: httpx.Client) -> None:
+    assert _overview(http).json() == {"all": []}
+
+
+@pytest.mark.parametrize(("params", "status", "result"), [
+    ({"app_id": APP_ID}, 400, 'Missing parameter "api_key" or "auth_token"'),
+    ({"app_id": APP_ID, "api_key": READONLY_KEY}, 401, "User does not have right"),
+    ({"api_key": API_KEY}, 400, 'Missing parameter "app_id"'),
+])
+def test_events_overview_needs_read_rights(http: httpx.Client, params: dict[str, str], status: int,
+                                           result: str) -> None:
+    response = http.get("/countly/o/analytics/events", params=params)
+    assert (response.status_code, response.json()) == (status, {"result": result})
+
+
+async def test_events_overview_async(ahttp: httpx.AsyncClient) -> None:
+    await ahttp.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a",
+                                          "events": json.dumps([{"key": "tap", "count": 4}])})
+    response = await ahttp.get("/countly/o/analytics/events", params={"api_key": API_KEY, "app_id": APP_ID})
+    assert response.json() == {"all": [{"_id": "tap", "c": 4, "s": 0, "dur": 0}]}

@@ -13,7 +13,7 @@ from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, freeze
 from sdk import BadRequest, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
-from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, SdkConfig, TimeData, ViewRow
+from sdk.countly import AsyncCountlyClient, CountlyClient, Event, EventTotal, Metrics, SdkConfig, TimeData, ViewRow
 
 TODAY = date(2024, 3, 15)
 MANUAL = BatchConfig(background=False, max_items=100)
@@ -150,3 +150,27 @@ async def test_refusals_async(aclient: AsyncCountlyClient, base_url: str) -> Non
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", api_key="dev-readonly-key", app_id=APP_ID) as r:
         with pytest.raises(Unauthorized):
             await r.views()
+
+
+# -- event_totals(): /o/analytics/events ------------------------------------------------------------
+EXPECTED_TOTALS = (EventTotal("buy", 3, 4.5, 2.0), EventTotal("open", 1, 0, 0))
+
+
+def test_event_totals(client: CountlyClient, base_url: str) -> None:
+    client.record_event(Event("open"))
+    client.record_event(Event("buy", 2, sum=4.5, dur=2.0))
+    client.record_event(Event("buy"))
+    client.flush()
+    assert client.event_totals() == EXPECTED_TOTALS
+    assert client.event_totals(period="yesterday") == (EventTotal("buy", 0, 0, 0), EventTotal("open", 0, 0, 0))
+    with (CountlyClient(base_url=f"{base_url}/countly", api_key="dev-readonly-key", app_id=APP_ID) as reader,
+          pytest.raises(Unauthorized)):
+        reader.event_totals()
+
+
+async def test_event_totals_async(aclient: AsyncCountlyClient) -> None:
+    await aclient.record_event(Event("open"))
+    await aclient.record_event(Event("buy", 2, sum=4.5, dur=2.0))
+    await aclient.record_event(Event("buy"))
+    await aclient.flush()
+    assert await aclient.event_totals() == EXPECTED_TOTALS

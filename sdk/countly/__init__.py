@@ -40,12 +40,14 @@ from .models import (
     DashboardPeriod,
     Event,
     EventCatalogue,
+    EventTotal,
     Field,
     Metrics,
     SdkConfig,
     TimeData,
     ViewRow,
     countries_from_json,
+    event_totals_from_json,
     views_from_json,
 )
 
@@ -62,6 +64,7 @@ __all__ = [
     "DashboardPeriod",
     "Event",
     "EventCatalogue",
+    "EventTotal",
     "Field",
     "Metrics",
     "Period",
@@ -502,6 +505,10 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
     def get_events(self) -> EventCatalogue:
         return EventCatalogue.from_json(self.send(self._read("get_events")).json())
 
+    def event_totals(self, *, period: Period = None) -> tuple[EventTotal, ...]:
+        """Every custom event's count, sum and duration over the period, most counted first."""
+        return event_totals_from_json(self.send(self._analytics("events", period)).json())
+
     def total_users(self, *, period: Period = None) -> int:
         return self._total_users(self.send(self._read("total_users", metric="users", period=_period(period))))
 
@@ -693,6 +700,9 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def get_events(self) -> EventCatalogue:
         return EventCatalogue.from_json((await self.send(self._read("get_events"))).json())
+
+    async def event_totals(self, *, period: Period = None) -> tuple[EventTotal, ...]:
+        return event_totals_from_json((await self.send(self._analytics("events", period))).json())
 
     async def total_users(self, *, period: Period = None) -> int:
         return self._total_users(await self.send(self._read("total_users", metric="users",

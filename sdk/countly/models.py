@@ -18,6 +18,7 @@ __all__ = [
     "DashboardPeriod",
     "Event",
     "EventCatalogue",
+    "EventTotal",
     "Field",
     "Metrics",
     "SdkConfig",
@@ -284,6 +285,20 @@ class CountryRow:
 def countries_from_json(body: Mapping[str, Any]) -> dict[str, tuple[CountryRow, ...]]:
     return {period: tuple(CountryRow(r["country"], r["code"], r["t"], r["u"], r["n"]) for r in rows)
             for period, rows in body.items()}
+
+
+@dataclass(frozen=True)
+class EventTotal:
+    """One custom event in ``/o/analytics/events``: its count, sum and duration over the period."""
+
+    key: str
+    c: int
+    s: float
+    dur: float
+
+
+def event_totals_from_json(body: Mapping[str, Any]) -> tuple[EventTotal, ...]:
+    return tuple(EventTotal(r["_id"], r["c"], r["s"], r["dur"]) for r in body["all"])
 
 
 @dataclass(frozen=True)

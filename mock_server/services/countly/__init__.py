@@ -217,7 +217,8 @@ class CountlyService(Service):
             return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
         @bp.route("/o/analytics/<path:sub>", methods=methods)
-        @operation("Analytics: dashboard and countries", responses={200: "countly/dashboard", 400: RESULT, 401: RESULT})
+        @operation("Analytics: dashboard, countries and the events overview",
+                   responses={200: "countly/dashboard", 400: RESULT, 401: RESULT})
         def analytics(sub: str) -> Response:
             p = _params()
             result = backend.analytics(sub, p, request.headers.get("countly-token"))

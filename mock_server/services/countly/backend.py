@@ -14,7 +14,7 @@ from ...store import Store
 from . import dashboard as dash
 from .clock import moment, parse_period, zone
 from .model import APP_KEYS, APPS, EVENTS, MEMBERS, REMOTE_CONFIG, SDK_CONFIG, TOKENS, Work, agg_ns, lsidx_ns, users_ns
-from .reads import merge, refresh, users_in_days
+from .reads import day_data, merge, refresh, users_in_days
 from .views import views_data, views_names, views_table
 from .writes import IGNORED_DEVICE, Limits, WriteRules, parse_json_param
 
@@ -316,12 +316,14 @@ class CountlyBackend:
         self.precheck(p)
         if p.get("app_id") in (None, ""):
             raise fail(400, 'Missing parameter "app_id"')
-        if path not in ("dashboard", "countries"):  # the switch's default branch: no auth before it
+        if path not in ("dashboard", "countries", "events"):  # the switch's default branch: no auth before it
             raise fail(400, "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, "
                             "/loyalty, /frequency, /durations, /events")
         app = self.validate_read(p, header_token)
         now = self.now()
         tz = zone(app.get("timezone"))
+        if path == "events":
+            return self._event_totals(app["app_id"], p, parse_period(p.get("period"), now, tz))
         now_dt = datetime.fromtimestamp(now, tz)
         if path == "countries" or p.get("period") in (None, "", "30days"):
             periods = [("30days", parse_period("30days", now, tz)), ("7days", parse_period("7days", now, tz)),
@@ -332,6 +334,22 @@ class CountlyBackend:
         if path == "countries":
             return dash.countries(self.store, app, periods, self.total_users)
         return dash.dashboard(self.store, app, periods, now_dt, self.total_users)
+
+    def _event_totals(self, app_id: str, p: dict[str, Any], period: Any) -> dict[str, Any]:
+        """``/o/analytics/events`` as master's events overview: ``{"all": [{_id, c, s, dur}]}`` per custom
+        event over the period (30 days by default), most counted first; ``event``/``events`` narrow the list."""
+        doc = self.store.get(EVENTS, app_id) or {}
+        keys = [k for k in doc.get("list", []) if not k.startswith("[CLY]")]
+        wanted = _key_list(p.get("events"), "events") or ([str(p["event"])] if p.get("event") else [])
+        rows = []
+        for key in (k for k in keys if not wanted or k in wanted):
+            total = {"_id": key, "c": 0, "s": 0, "dur": 0}
+            for day in day_data(self.store, app_id, f"ev:{key}:no-segment", list(period.days)).values():
+                for field in ("c", "s", "dur"):
+                    total[field] += day.get(field, 0)
+            rows.append(total)
+        rows.sort(key=lambda row: (-row["c"], row["_id"]))
+        return {"all": rows}
 
     # -- management -----------------------------------------------------------------------------
     def reset_app(self, p: dict[str, Any], header_token: str | None) -> dict[str, str]:
