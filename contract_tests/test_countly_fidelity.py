@@ -354,3 +354,16 @@ def test_top_bars_tie_by_name(http: httpx.Client) -> None:
     bars = dashboard(http)["top"]["carriers"]
     assert [b["name"] for b in bars] == ["Avea", "Telecom", "Vodafone"]
     assert [b["percent"] for b in bars] == [50, 25, 25]
+
+
+def test_merge_keeps_the_properties_of_the_user_seen_last(http: httpx.Client, admin: Admin) -> None:
+    # appUsers.merge: when the old user's last session is the later one, its properties win (B keeps its id)
+    ok(write(http, device_id="b", begin_session=1, timestamp=NOW - 600,
+             metrics={"_os": "Android", "_device": "Samsung S7", "_resolution": "800x600"}))
+    ok(write(http, device_id="a", begin_session=1, timestamp=NOW - 60, metrics={"_os": "iOS", "_device": "iPad"}))
+    ok(write(http, device_id="b", old_device_id="a"))
+    merged = app_user(admin, "b").json()
+    assert (merged["did"], merged["p"], merged["d"], merged["r"], merged["sc"]) == ("b", "iOS", "iPad", "800x600", 2)
+    assert merged["ls"] == NOW - 60 and merged["fs"] == NOW - 600
+    assert app_user(admin, "a").status_code == 404
+    assert read(http, "total_users") == [{"_id": "users", "u": 1}]

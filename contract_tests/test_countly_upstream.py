@@ -1,6 +1,7 @@
 """Countly's own API test suite, run against our server (issue 9: "Run against Countly's own API test suite").
 
-Nine files of ``Countly/countly-server``'s ``test/`` folder whose cases need nothing but the HTTP API,
+Nine files of ``Countly/countly-server``'s ``test/`` folder whose cases need nothing but the HTTP API
+(and ``7.user.merge.js``, whose app-user checks read our ``/_admin`` instead of MongoDB),
 re-expressed in Python (no upstream code is copied; requests and expected values are upstream's). Each
 case id is ``<upstream file> :: <step> <describe> / <it>``; the file and version read are named above its
 list. Left out, as they need more than the API: ``4.write.app.metrics.js``' "Validate calculated from
@@ -591,6 +592,64 @@ BULK = [
     reset_app("verify bulk events write / reseting data / should reset data", period="reset"),
 ]
 
+# -- test/3.api.write/7.user.merge.js (b5d496f) -----------------------------------------------------
+# Upstream reads the app user from MongoDB; here through /_admin/countly/app_user. Its ``uid`` (Countly's
+# internal sequence id) is not reproduced, so that one property of each check is left out.
+def _app_user(name: str, device: str, props: dict[str, str] | None) -> Case:
+    def step(ctx: Ctx) -> None:
+        response = ctx.admin.http.get("/countly/app_user", params={"app_id": APP_ID, "app_key": APP_KEY,
+                                                                  "device_id": device})
+        if props is None:
+            assert response.status_code == 404, response.text
+            return
+        user = body(response)
+        assert {k: user.get(k) for k in ("did", *props)} == {"did": device, **props}, user
+    return Case(name, step)
+
+
+def _merge_scenario(title: str, old: str, new: str, props: dict[str, str], metrics: dict[str, str]) -> list[Case]:
+    """A begin of ``old``, then ``new`` logs in with ``old_device_id``: ``old`` is gone, ``new`` has ``props``."""
+    return [
+        write(f"{title} / Anonymous user session / should success", M_WAIT, device_id=old, begin_session=1,
+              metrics=metrics),
+        _app_user(f"{title} / Verify user / should have user data", old, props),
+        write(f"{title} / User Logs in / should success", M_WAIT, device_id=new, old_device_id=old),
+        _app_user(f"{title} / Verify anonymous user / should not exist", old, None),
+        _app_user(f"{title} / Verify logged in user / should have user data", new, props),
+    ]
+
+
+def _props(d: str, pv: str, p: str) -> dict[str, str]:
+    return {"d": d, "pv": pv, "p": p}
+
+
+S7 = _props("Samsung S7", "a4:1", "Android")
+IPAD = _props("iPad", "i9:1", "iOS")
+MERGE = [
+    *_merge_scenario("Single user (anonymous and then logged in with merge) single device", DEVICE_ID + "1",
+                     DEVICE_ID + "2", S7, {"_os": "Android", "_os_version": "4.1", "_device": "Samsung S7"}),
+    # The old user was seen last: its properties win over those the logged-in user already had.
+    *_merge_scenario("Single user (anonymous and then logged in with merge) multi device", DEVICE_ID + "3",
+                     DEVICE_ID + "2", IPAD, {"_os": "iOS", "_os_version": "9.1", "_device": "iPad"}),
+]
+# "multi account merge": the first account (old) began before the second (new), which it is merged into.
+MERGE += [
+    write("Single user (multi account merge) / First account / should success", M_WAIT, device_id=DEVICE_ID + "4",
+          begin_session=1, metrics={"_os": "Android", "_os_version": "5.1", "_device": "Sony Xperia"}),
+    _app_user("Single user (multi account merge) / Verify user / should have user data", DEVICE_ID + "4",
+              _props("Sony Xperia", "a5:1", "Android")),
+    write("Single user (multi account merge) / Second account / should success", M_WAIT, device_id=DEVICE_ID + "5",
+          begin_session=1, metrics={"_os": "iOS", "_os_version": "8.1", "_device": "iPhone"}),
+    _app_user("Single user (multi account merge) / Verify user / should have user data", DEVICE_ID + "5",
+              _props("iPhone", "i8:1", "iOS")),
+    write("Single user (multi account merge) / Merge accounts / should success", M_WAIT, device_id=DEVICE_ID + "5",
+          old_device_id=DEVICE_ID + "4"),
+    _app_user("Single user (multi account merge) / Verify anonymous user / should not exist", DEVICE_ID + "4", None),
+    _app_user("Single user (multi account merge) / Verify logged in user / should have user data", DEVICE_ID + "5",
+              _props("iPhone", "i8:1", "iOS")),
+    reset_app("reset app / reseting data / should reset data", 0, period="reset"),
+]
+
 FILES: dict[str, list[Case]] = {
     "test/2.api/01.empty.api.js": EMPTY_API,
     "test/2.api/10.fail.read.app.data.js": FAIL_READ,
@@ -601,6 +660,7 @@ FILES: dict[str, list[Case]] = {
     "test/3.api.write/4.write.app.metrics.js": METRICS,
     "test/3.api.write/5.write.app.events.js": EVENTS,
     "test/3.api.write/6.bulk.write.js": BULK,
+    "test/3.api.write/7.user.merge.js": MERGE,
 }
 NUMBERED = {path: numbered(cases) for path, cases in FILES.items()}
 

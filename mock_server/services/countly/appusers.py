@@ -2,8 +2,9 @@
 
 A request with ``old_device_id=A&device_id=B`` (an SDK's ``change_id(B, merge=true)``) makes A's app user
 B's: when B has none yet, A's is renamed; otherwise their properties are merged into B's (session counts
-and durations summed, the earliest first session and the latest last session kept, B's own values
-winning elsewhere) and A's is deleted. The aggregates already written stay as they are; what changes is
+and durations summed, the earliest first session and the latest last session kept, the values of the
+user seen last winning elsewhere: B's, unless A's last session is later or B has none) and A's is
+deleted. The aggregates already written stay as they are; what changes is
 that B's next session is a returning user's, so the user is counted once.
 """
 
@@ -54,7 +55,12 @@ def merge_users(work: Work, app: dict[str, Any], old_uid: str, new_uid: str, dev
         work.put(ns, new_uid, {**old, "did": device_id})
         work.delete(ns, old_uid)
         return
-    merged = _merged(new, old)
+    if not new.get("ls") or (old.get("ls") is not None and new["ls"] < old["ls"]):
+        # appUsers.merge takes the user seen last as the base (its properties win); the ids stay B's.
+        base = {**old, **{k: new[k] for k in _OWN if k in new}}
+        merged = _merged(base, {k: v for k, v in new.items() if k not in _OWN})
+    else:
+        merged = _merged(new, old)
     # The last-session index counts each user once: both leave it, the merged user comes back in.
     tz = zone(app.get("timezone"))
     for user, delta in ((old, -1), (new, -1), (merged, 1)):
