@@ -29,6 +29,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
+
+from schemas import wire
+from schemas.wire import _LONG_DIGITS
+
 __all__ = ["SCHEMA_VERSION", "SqlStore", "SqliteStore", "StoreLayoutError"]
 
 #: The layout this code reads and writes. 1: ``kv`` without positions (before 0.1); 2: dense positions.
@@ -42,7 +47,16 @@ class StoreLayoutError(ValueError):
 def _dump(value: Any) -> str:
     """Every store's one way to write a value. Nothing non-finite is ever stored: it could not be served back as
     strict JSON."""
-    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    return wire.dumps(value)
+
+
+def _load(text: str) -> Any:
+    """Every store's one way to read a value back: orjson, unless the text may hold an integer beyond 64 bits
+    (orjson would read it as a float) or orjson refuses it."""
+    if not _LONG_DIGITS.search(text):
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(text)
+    return json.loads(text)
 
 
 class _Cursor(Protocol):
@@ -108,7 +122,7 @@ class SqlStore:
 
     def get(self, ns: str, key: str) -> Any:
         row = self._run("SELECT value FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()
-        return None if row is None else json.loads(row[0])
+        return None if row is None else _load(row[0])
 
     def put(self, ns: str, key: str, value: Any) -> None:
         with self.transaction():  # a new key's position is MAX(pos) + 1, taken under the write lock
@@ -139,7 +153,7 @@ class SqlStore:
             " ORDER BY pos" + ("" if limit is None else " LIMIT ?"),
             (ns, ns, offset) if limit is None else (ns, ns, offset, limit),
         ).fetchall()
-        return [(k, json.loads(v)) for k, v in rows]
+        return [(k, _load(v)) for k, v in rows]
 
     def index_of(self, ns: str, key: str) -> int | None:
         row = self._run(

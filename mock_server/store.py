@@ -9,13 +9,12 @@ walking what comes before it in memory, and through the primary-key index in SQL
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from .sqlstore import SqliteStore, _dump
+from .sqlstore import SqliteStore, _dump, _load
 
 __all__ = ["STORE_FORMS", "MemoryStore", "SqliteStore", "Store", "open_store"]
 
@@ -76,7 +75,7 @@ class MemoryStore:
     def get(self, ns: str, key: str) -> Any:
         with self._lock:
             text = self._space(ns).data.get(key)
-        return None if text is None else json.loads(text)
+        return None if text is None else _load(text)
 
     def put(self, ns: str, key: str, value: Any) -> None:
         text = _dump(value)
@@ -106,7 +105,7 @@ class MemoryStore:
                 space.compact()
             keys = space.order[offset:] if limit is None else space.order[offset: offset + limit]
             texts = [(k, space.data[k]) for k in keys if k is not None]
-        return [(k, json.loads(t)) for k, t in texts]
+        return [(k, _load(t)) for k, t in texts]
 
     def index_of(self, ns: str, key: str) -> int | None:
         with self._lock:

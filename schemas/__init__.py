@@ -20,6 +20,8 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from ._fast import fast_validator
+
 __all__ = ["BASE_URI", "RuleError", "SchemaError", "load", "registry", "schema_id", "validate", "validator"]
 
 BASE_URI = "https://analytics-api-kit.dev/schemas/"
@@ -124,7 +126,18 @@ def _json_path(error: ValidationError) -> str:
 
 
 def validate(name: str, instance: object) -> list[SchemaError]:
-    """All the errors of ``instance`` against schema ``name``, the deepest first, in document order."""
+    """All the errors of ``instance`` against schema ``name``, the deepest first, in document order.
+
+    A valid instance is told apart first by a compiled check (``schemas._fast``, exact by construction); only an
+    instance it refuses, or cannot read, is walked for its errors.
+    """
+    fast = fast_validator(name)
+    if fast is not None:
+        try:
+            if fast(instance):
+                return []
+        except (ValueError, TypeError, OverflowError):  # not an instance jsonschema-rs can read: the walk decides
+            pass
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
     return [SchemaError(_json_path(leaf), _message(leaf)) for leaf in map(_deepest, errors)]
 

@@ -21,6 +21,8 @@ import sys
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
 from . import RuleError
 
 __all__ = ["LAST_SECOND", "MAX_BYTES", "MAX_DEPTH", "MAX_DOUBLE", "MAX_NUMBER", "JSONError", "JSONLimitError", "dumps",
@@ -57,6 +59,10 @@ _LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0
 #: ``1_000`` and non-ASCII digits, which no service does.
 _DECIMAL = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", re.ASCII)
 _INTEGER = re.compile(r"[-+]?\d+", re.ASCII)
+#: 19 digits in a row: perhaps an integer beyond 64 bits, which orjson would read as a float.
+_LONG_DIGITS = re.compile(r"\d{19}", re.ASCII)
+#: orjson hands these to ``default`` (which refuses) instead of writing them as json.dumps would not.
+_PASSTHROUGH = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS
 #: 9999-12-31T23:59:59Z, the last second a ``datetime`` holds: a later unix time is refused, not overflowed.
 LAST_SECOND = 253_402_300_799
 #: Digits past which a number's text is refused before it is converted (a double has 17 significant).
@@ -105,6 +111,14 @@ def loads(text: str | bytes, *, field: str | None = "body", max_depth: int = MAX
     if "\\u" in text and _LONE_SURROGATE.search(text):
         raise JSONError(f"{where}JSON holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff)", field=field)
 
+    if not _LONG_DIGITS.search(text):
+        # orjson refuses everything the hooks below refuse (NaN, Infinity, a number no double holds) except long
+        # integers, which it would round to a float: those (and any failure) take the standard parser and its words.
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+
     def number(s: str) -> float:
         value = float(s)
         if not math.isfinite(value):
@@ -139,8 +153,27 @@ def loads(text: str | bytes, *, field: str | None = "body", max_depth: int = MAX
 
 
 def dumps(value: Any) -> str:
-    """``value`` as compact strict JSON; ``ValueError`` for NaN or infinity (a server bug, never sent)."""
+    """``value`` as compact strict JSON; ``ValueError`` for NaN or infinity (a server bug, never sent).
+
+    orjson writes it (a tenth of ``json.dumps``'s time on a page of users), except where it would differ from the
+    standard encoder in more than spelling (UTF-8 for ``\\u`` escapes, ``1e16`` for ``1e+16``): an integer over 64
+    bits, a key that is not a string, a subclass of a JSON type, and NaN or infinity, which orjson writes as null.
+    """
+    try:
+        out = orjson.dumps(value, default=_not_json, option=_PASSTHROUGH)
+    except TypeError:  # orjson.JSONEncodeError included
+        return _standard_dumps(value)
+    if b"null" in out:  # perhaps a NaN: the standard encoder refuses it
+        return _standard_dumps(value)
+    return out.decode()
+
+
+def _standard_dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def _not_json(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not a JSON type")
 
 
 def parse_number(raw: object, field: str | None, *, minimum: float = -MAX_NUMBER, maximum: float = MAX_NUMBER,

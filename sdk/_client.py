@@ -29,6 +29,7 @@ from ._errors import (
 )
 from ._redact import Redactor, install_log_filter
 from ._retry import RetryPolicy, current_scope, parse_retry_after, parse_retry_after_ms
+from ._transports import default_async_transport
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "RawResponse", "RawResponses", "Request",
@@ -132,8 +133,9 @@ def make_http_client(transport: httpx.BaseTransport | None, timeout: httpx.Timeo
 
 
 def make_async_http_client(transport: httpx.AsyncBaseTransport | None, timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The connection pool an async client builds when the caller passed none (one place to change it)."""
-    return httpx.AsyncClient(transport=transport, timeout=timeout)
+    """The connection pool an async client builds when the caller passed none (one place to change it): aiohttp's
+    pool behind httpx's interface unless the caller gave a transport (``sdk._transports``)."""
+    return httpx.AsyncClient(transport=transport or default_async_transport(), timeout=timeout)
 
 
 def _clamp(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
