@@ -231,3 +231,14 @@ async def test_events_overview_async(ahttp: httpx.AsyncClient) -> None:
                                           "events": json.dumps([{"key": "tap", "count": 4}])})
     response = await ahttp.get("/countly/o/analytics/events", params={"api_key": API_KEY, "app_id": APP_ID})
     assert response.json() == {"all": [{"_id": "tap", "c": 4, "s": 0, "dur": 0}]}
+
+
+@pytest.mark.parametrize(("params", "result"), [
+    ({"api_key": API_KEY}, 'Missing parameter "app_id"'),
+    ({"api_key": API_KEY, "app_id": APP_ID},
+     "Invalid path, must be one of /dashboard,  /countries, /sessions, /metric, /tops, /loyalty, /frequency, "
+     "/durations, /events"),
+])
+def test_analytics_without_a_sub_path(http: httpx.Client, params: dict[str, str], result: str) -> None:
+    response = http.get("/countly/o/analytics", params=params)
+    assert (response.status_code, response.json()) == (400, {"result": result})

@@ -216,6 +216,7 @@ class CountlyService(Service):
                     method if method in ("get_events", "total_users") else "time_object")
             return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
+        @bp.route("/o/analytics", defaults={"sub": ""}, methods=methods)  # no sub-path: Countly's own 400s
         @bp.route("/o/analytics/<path:sub>", methods=methods)
         @operation("Analytics: dashboard, countries and the events overview",
                    responses={200: "countly/dashboard", 400: RESULT, 401: RESULT})
