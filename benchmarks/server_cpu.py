@@ -103,12 +103,9 @@ def main() -> None:
     p.add_argument("--n", type=int, default=100, help="calls of each operation a round (a tenth for the batch)")
     p.add_argument("--profile", metavar="OP", help="cProfile one operation (a prefix of its name)")
     args = p.parse_args()
-    from benchmarks.bare_flask import app as bare
-
-    app = make_app()
-    calls = {name: request_of(app, spec) for name, spec in OPERATIONS.items()}
-    calls[BARE] = request_of(bare, {**OPERATIONS[SINGLE], "path": "/ez"})
     if args.profile:
+        app = make_app()
+        calls = {name: request_of(app, spec) for name, spec in OPERATIONS.items()}
         import cProfile
         import pstats
 
@@ -118,22 +115,33 @@ def main() -> None:
         profile.runcall(lambda: [calls[name]() for _ in range(args.n * 3)])
         pstats.Stats(profile).sort_stats("tottime").print_stats(40)
         return
+    print("\n".join(measure(None, args.rounds, args.n)))
+
+
+def measure(calls: dict[str, Callable[[], None]] | None = None, rounds: int = 9, n: int = 100) -> list[str]:
+    """The report's lines: every operation's median CPU a request, the floor ratio and the batch ratio."""
+    if calls is None:
+        from benchmarks.bare_flask import app as bare
+
+        app = make_app()
+        calls = {name: request_of(app, spec) for name, spec in OPERATIONS.items()}
+        calls[BARE] = request_of(bare, {**OPERATIONS[SINGLE], "path": "/ez"})
     for call in calls.values():  # warm-up: caches, compiled validators
         cpu_per_call(call, 10)
     samples: dict[str, list[float]] = {name: [] for name in calls}
-    for i in range(args.rounds):
+    for i in range(rounds):
         order = list(calls) if i % 2 == 0 else list(reversed(calls))
         for name in order:
-            samples[name].append(cpu_per_call(calls[name], max(1, args.n // 10) if name == BATCHED else args.n))
+            samples[name].append(cpu_per_call(calls[name], max(1, n // 10) if name == BATCHED else n))
     median = {name: statistics.median(s) for name, s in samples.items()}
-    print(f"server CPU a request, in process (median of {args.rounds} interleaved rounds):")
-    for name, cpu in median.items():
-        print(f"  {name:32s} {cpu * 1e6:8.0f} µs")
+    lines = [f"Server CPU a request, in process (median of {rounds} interleaved rounds):", "",
+             "| operation | server CPU a request |", "|---|---|"]
+    lines += [f"| {name} | {cpu * 1e6:.0f} µs |" for name, cpu in median.items()]
     ratios = [b / s for b, s in zip(samples[BATCHED], samples[SINGLE], strict=True)]
     floor = statistics.median(s / b for s, b in zip(samples[SINGLE], samples[BARE], strict=True))
-    print(f"stathat form POST / bare Flask form POST: {floor:.2f}x")
-    print(f"100-item batch / single form POST: {statistics.median(ratios):.2f}x (target <= 4x; "
-          f"{median[BATCHED] / 100 * 1e6:.1f} µs an item)")
+    lines += ["", f"StatHat form POST / bare Flask form POST: {floor:.2f}x. 100-item batch / single form POST: "
+              f"**{statistics.median(ratios):.2f}x** (target <= 4x; {median[BATCHED] / 100 * 1e6:.1f} µs an item)."]
+    return lines
 
 
 if __name__ == "__main__":

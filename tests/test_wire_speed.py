@@ -53,3 +53,18 @@ def test_long_integers_stay_integers() -> None:
         assert store.get("ns", "k")["n"] == 123456789012345678901234567890
         assert store.items("ns")[0][1]["m"] == [2**64]
         store.close()
+
+
+@pytest.mark.parametrize("content", [
+    b'[{"id": 1, "n": 123456789012345678901234567890}]', b'{"x": NaN}', '{"é": "ü"}'.encode(),
+    '[1, 2]'.encode("utf-16"), b'{"a": 1.5e300, "b": -0.0, "c": null}',
+])
+def test_the_sdks_fast_decode_gives_what_response_json_gives(content: bytes) -> None:
+    import httpx
+
+    from sdk._json import json_of
+
+    response = httpx.Response(200, content=content, headers={"Content-Type": "application/json"})
+    expected = response.json()
+    got = json_of(response)
+    assert repr(got) == repr(expected)  # repr: NaN != NaN, and an int must stay an int

@@ -18,6 +18,7 @@ from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
 from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
 from .._env import env_base_url, env_value
 from .._errors import ValidationError
+from .._json import json_of
 from .._pagination import AsyncPaginator, Page, PageSpec, Paginator, link_next
 from .._retry import RetryPolicy
 from ._filters import Filter, check_filter
@@ -31,7 +32,7 @@ MAX_EVENTS = 100
 
 
 def _json_list(response: httpx.Response) -> list[Any]:
-    body = response.json()
+    body = json_of(response)
     return body if isinstance(body, list) else []
 
 
@@ -41,8 +42,8 @@ EXPERIMENT_PAGES: PageSpec[Experiment] = PageSpec(lambda r: [Experiment.from_jso
                                                   link_next)
 PUSH_PAGES: PageSpec[PushNotification] = PageSpec(
     lambda r: [PushNotification.from_json(p) for p in _json_list(r)], link_next)
-TOKEN_PAGES: PageSpec[User] = PageSpec(lambda r: [User.adopt(u) for u in r.json()["users"]],
-                                       lambda r: r.json().get("nextPaginationToken") or None)
+TOKEN_PAGES: PageSpec[User] = PageSpec(lambda r: [User.adopt(u) for u in json_of(r)["users"]],
+                                       lambda r: json_of(r).get("nextPaginationToken") or None)
 
 
 def _per_page(per_page: int) -> int:

@@ -1,0 +1,120 @@
+"""Every comparison of issue 14 ("Fast under load") in one run, and the tables written into benchmarks/RESULTS.md.
+
+1. Server CPU a request in process, per operation, with the 100-item batch / single ratio (``server_cpu``).
+2. Async SDK vs raw ``httpx.AsyncClient`` vs the sync SDK at concurrency 50 (``async_clients``).
+3. Sync SDK vs raw httpx: a StatHat count, and iterating 10k Taplytics users (``stathat_bench``,
+   ``taplytics_pagination``).
+4. Under a real server with wrk: ours vs bare Flask and vs Prism per operation, with the server's CPU a request,
+   through the serving harness (``benchmarks.serving``, which installs wrk and Prism when missing); skipped, and
+   said so, where that harness is not in this tree.
+
+Each comparison interleaves its sides round by round; ratios are medians of per-round ratios.
+
+Run: ``.venv/bin/python -m benchmarks.fast_under_load`` (``--quick`` for fewer rounds; ``--no-write`` to only
+print).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import re
+import sys
+import time
+from pathlib import Path
+
+from benchmarks import async_clients, server_cpu
+from benchmarks._harness import paired_ratio, server
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+TITLE = "## Fast under load (issue 14): every comparison in one run"
+
+
+def sync_sdk(rounds: int) -> list[str]:
+    import httpx
+
+    from sdk import StatHatClient
+
+    lines = ["Sync SDK vs raw httpx (target <= 1.05x):", "", "| what | SDK | raw httpx | ratio |", "|---|---|---|---|"]
+    with server() as url:
+        sdk = StatHatClient("dev-ezkey", base_url=f"{url}/stathat")
+        raw = httpx.Client(timeout=30)
+        body = {"ezkey": "dev-ezkey", "stat": "bench a", "count": "1"}
+        r = paired_ratio(lambda: sdk.count("bench a", 1), lambda: raw.post(f"{url}/stathat/ez", data=body),
+                         n=300, rounds=rounds)
+        lines.append(f"| StatHat count(), reference server | {r['ours_ms_per_call']:.3f} ms | "
+                     f"{r['baseline_ms_per_call']:.3f} ms | {r['ratio']:.3f}x |")
+        sdk.close()
+        raw.close()
+    from benchmarks import taplytics_pagination
+
+    ratio = taplytics_pagination.sdk_overhead(rounds)
+    lines.append(f"| iterate 10k Taplytics users (typed User objects) | | | {ratio:.3f}x (fastest rounds) |")
+    return lines
+
+
+def under_wrk(rounds: int, seconds: float) -> list[str]:
+    if importlib.util.find_spec("benchmarks.serving") is None:
+        return ["Under wrk (ours vs bare Flask vs Prism): not run: benchmarks/serving.py (issue 12's harness) is "
+                "not in this tree."]
+    from benchmarks import serving
+
+    args = argparse.Namespace(rounds=rounds, seconds=seconds, connections=32, threads=8)
+    serving.ensure_wrk()
+    rows = serving.section_bare(args) + serving.section_prism(args)
+    lines = ["Under wrk (gunicorn gthread, one worker; ours vs bare Flask and vs Prism; targets >= 0.7x bare for "
+             "single-item operations, >= 1.5x Prism for every operation):", "",
+             "| " + " | ".join(serving.HEADER) + " |", "|" + "---|" * len(serving.HEADER)]
+    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
+    return lines
+
+
+def write(section: list[str]) -> None:
+    text = RESULTS.read_text(encoding="utf-8")
+    block = "\n".join([TITLE, "", *section]) + "\n"
+    pattern = re.compile(rf"^{re.escape(TITLE)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _: block + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    p.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
+    args = p.parse_args()
+    rounds = 3 if args.quick else 7
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    command = ".venv/bin/python -m benchmarks.fast_under_load" + (" --quick" if args.quick else "")
+    parts: list[list[str]] = []
+    for run in (lambda: server_cpu.measure(None, rounds, 100),
+                lambda: async_part(rounds),
+                lambda: sync_sdk(rounds),
+                lambda: under_wrk(3 if args.quick else 5, 3 if args.quick else 10)):
+        lines = run()
+        print("\n".join(lines) + "\n", flush=True)
+        parts.append(lines)
+    load = os.getloadavg()
+    section = [f"Command: `{command}` ({started}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs **shared with "
+               f"other sessions' test suites**: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the "
+               "end). Absolute figures move with that load; the ratios are the figures that matter.", ""]
+    for lines in parts:
+        section += [*lines, ""]
+    if not args.no_write:
+        write(section)
+        print(f"written to {RESULTS}")
+
+
+def async_part(rounds: int) -> list[str]:
+    lines = ["Async SDK vs raw httpx.AsyncClient (its default transport) vs the sync SDK, concurrency 50 (targets: "
+             "async SDK CPU <= 0.5x raw and <= sync SDK; throughput >= 2x raw on the minimal endpoint, >= 1x on "
+             "ours):", ""]
+    with server(module="benchmarks.bare_flask") as bare, server() as ours:
+        for label, base in (("minimal endpoint (benchmarks.bare_flask)", bare),
+                            ("reference server (/stathat/ez)", f"{ours}/stathat")):
+            lines += [*async_clients.table(label, async_clients.measure(base, 1000, rounds)), ""]
+    return lines
+
+
+if __name__ == "__main__":
+    main()
