@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin
+from . import admin, inspector
 from .config import Config, load_config
 from .errors import install_error_handlers
 from .http import StrictJSONProvider
@@ -36,6 +36,8 @@ def create_app(config: Config | dict[str, Any] | str | Path | None = None) -> Fl
         if service.admin is not None:
             app.register_blueprint(service.admin, url_prefix=f"/_admin/{name}")
     app.register_blueprint(admin.blueprint, url_prefix="/_admin")
+    app.register_blueprint(inspector.blueprint, url_prefix="/_admin")
+    app.add_url_rule("/", "root", inspector.root)
     install_error_handlers(app)
     install_journal(app)
     # A store that already holds data (SQLite across restarts, PostgreSQL shared with other instances) keeps

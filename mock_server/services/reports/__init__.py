@@ -71,3 +71,15 @@ class ReportsService(Service):
             raise ReportsError(404, "not_found", f"no such endpoint: {name}; choose from {', '.join(ENDPOINTS)}")
 
         return bp
+
+    def make_admin_blueprint(self) -> Blueprint:
+        bp = Blueprint("reports_admin", __name__)
+
+        @bp.get("/export")
+        def export() -> Response:
+            """The whole data model as a ``/_admin/seed`` section: ``{"reports": {...}}``."""
+            from .export import export_seed
+
+            return reply({"reports": export_seed(self.store)})
+
+        return bp

@@ -1,0 +1,7 @@
+"""``python -m sdk.cli`` is ``analytics-kit``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())

@@ -1,0 +1,77 @@
+"""``analytics-kit tail``: the reference server's request journal, polled, printed like ``tail -f``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from .._errors import ValidationError
+from ._admin import AdminHTTP
+
+__all__ = ["follow", "format_entry", "status_filter"]
+
+WINDOW = 1000  # entries fetched a poll: more than arrive between two polls of a local server
+
+
+def status_filter(spec: str | None) -> tuple[int, int] | None:
+    """``404`` → (404, 404); ``4xx`` → (400, 499)."""
+    if spec is None:
+        return None
+    text = spec.strip().lower()
+    if len(text) == 3 and text[0] in "12345" and text[1:] == "xx":
+        low = int(text[0]) * 100
+        return low, low + 99
+    if text.isdigit() and 100 <= int(text) <= 599:
+        return int(text), int(text)
+    raise ValidationError(f"--status: {spec!r} is not a status (404) or a class (4xx)")
+
+
+def format_entry(e: dict[str, Any]) -> str:
+    stamp = time.strftime("%H:%M:%S", time.localtime(e["time"])) + f".{int(e['time'] % 1 * 1000):03d}"
+    retry = e.get("retry_count")
+    query = f"?{e['query']}" if e.get("query") else ""
+    line = f"{stamp} {e['status']} {e['method']:<6} {e['path']}{query}"
+    if retry not in (None, "0"):
+        line += f"  retry {retry}"
+    if e.get("validation_errors"):
+        line += "  errors: " + "; ".join(map(str, e["validation_errors"]))
+    return line
+
+
+def follow(server: str, *, service: str | None, status: str | None, path: str | None, lines: int,
+           once: bool, interval: float) -> None:
+    statuses = status_filter(status)
+    prefix = path or (f"/{service}" if service else None)
+    if service and path and not path.startswith(f"/{service}"):
+        raise ValidationError(f"--path {path!r} is not under --service {service}'s /{service}")
+    with httpx.Client(timeout=10) as http:
+        admin = AdminHTTP(server, http)
+
+        def fetch(limit: int) -> list[dict[str, Any]]:
+            params: dict[str, Any] = {"limit": limit}
+            if prefix:
+                params["path"] = prefix
+            entries: list[dict[str, Any]] = admin.get("/_admin/requests", params)["requests"]
+            return entries
+
+        def show(entries: list[dict[str, Any]]) -> None:
+            for e in entries:
+                if statuses is None or statuses[0] <= int(e["status"]) <= statuses[1]:
+                    print(format_entry(e), flush=True)
+
+        entries = fetch(WINDOW)
+        shown = [e for e in entries if statuses is None or statuses[0] <= int(e["status"]) <= statuses[1]]
+        show(shown[-lines:] if lines > 0 else [])
+        last = entries[-1]["id"] if entries else None
+        while not once:
+            time.sleep(interval)
+            entries = fetch(WINDOW)
+            ids = [e["id"] for e in entries]
+            new = entries[ids.index(last) + 1:] if last in ids else entries
+            if new:
+                show(new)
+                last = new[-1]["id"]
+            sys.stdout.flush()

@@ -1,0 +1,68 @@
+"""A reference server in its own process (``python -m mock_server``) on a free port, for end-to-end tests
+that drive it from outside: the ``analytics-kit`` command line and the browser tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, url: str, proc: subprocess.Popen[bytes]) -> None:
+        self.url = url
+        self.proc = proc
+        self.admin = httpx.Client(base_url=f"{url}/_admin", timeout=30)
+
+    def reset(self) -> None:
+        self.admin.post("/reset").raise_for_status()
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = self.admin.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        response = self.admin.post(path, json=body)
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+@contextmanager
+def server_process(*args: str) -> Iterator[Server]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port), *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(400):
+            try:
+                httpx.get(f"{url}/_admin/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"mock-server exited with {proc.returncode}") from None
+                time.sleep(0.05)
+        server = Server(url, proc)
+        yield server
+        server.admin.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
