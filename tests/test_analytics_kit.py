@@ -69,6 +69,15 @@ def test_help_everywhere_has_an_example(server: Server, command: list[str]) -> N
     assert f"analytics-kit {command[0] if command else ''}".strip() in result.stdout.split("examples:")[1]
 
 
+def test_the_command_needs_no_server_dependency() -> None:
+    # An SDK-only install has no Flask: the command line must not need it.
+    code = ("import sys\nsys.modules['flask'] = None\nsys.modules['werkzeug'] = None\n"
+            "from sdk.cli import main\nsys.exit(main(['send', '--help']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "FIELD=VALUE" in done.stdout
+
+
 # -- send -----------------------------------------------------------------------------------------
 def test_send_a_stat_with_flags_and_with_the_environment(server: Server) -> None:
     assert kit(server, "send", "stathat", "stat=page view", "count=2", "t=1700000000",
