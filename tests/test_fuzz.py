@@ -93,6 +93,8 @@ def test_hostile_input_never_breaks_a_route(rule: str, method: str) -> None:
         assert response.status_code < 500, f"{where} -> {response.status_code} {response.data[:300]!r}"
         text = response.get_data(as_text=True)
         assert "Traceback" not in text and 'File "' not in text, where
+        if rule.startswith("/_admin/ui"):  # the inspector's page and assets are HTML and JS by design
+            continue
         jsonp = re.fullmatch(r"[\w$.]+\((.*)\)", text, re.S)
         strict(jsonp[1] if jsonp and "callback" in str(kwargs) else text)  # always JSON (or JSON in JSONP)
 
