@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -41,13 +46,33 @@ def format_entry(e: dict[str, Any]) -> str:
     return line
 
 
+@contextmanager
+def _stop_on_sigint() -> Iterator[threading.Event]:
+    """Ctrl-C sets an event the poll loop waits on, instead of raising inside httpx: a KeyboardInterrupt in the
+    middle of a request can leave the connection pool's lock held, and closing the client then hangs."""
+    stop = threading.Event()
+
+    def on_sigint(_signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():  # a second Ctrl-C: the first one is not being heard
+            raise KeyboardInterrupt
+        stop.set()
+
+    previous = signal.signal(signal.SIGINT, on_sigint) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        yield stop
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def follow(server: str, *, service: str | None, status: str | None, path: str | None, lines: int,
            once: bool, interval: float) -> None:
     statuses = status_filter(status)
     prefix = path or (f"/{service}" if service else None)
     if service and path and not path.startswith(f"/{service}"):
         raise ValidationError(f"--path {path!r} is not under --service {service}'s /{service}")
-    with httpx.Client(timeout=10) as http:
+    with _stop_on_sigint() as stop, httpx.Client(timeout=10) as http:
         admin = AdminHTTP(server, http)
 
         def fetch(limit: int) -> list[dict[str, Any]]:
@@ -66,8 +91,7 @@ def follow(server: str, *, service: str | None, status: str | None, path: str | 
         shown = [e for e in entries if statuses is None or statuses[0] <= int(e["status"]) <= statuses[1]]
         show(shown[-lines:] if lines > 0 else [])
         last = entries[-1]["id"] if entries else None
-        while not once:
-            time.sleep(interval)
+        while not once and not stop.wait(interval):
             entries = fetch(WINDOW)
             ids = [e["id"] for e in entries]
             new = entries[ids.index(last) + 1:] if last in ids else entries
@@ -75,3 +99,5 @@ def follow(server: str, *, service: str | None, status: str | None, path: str | 
                 show(new)
                 last = new[-1]["id"]
             sys.stdout.flush()
+        if stop.is_set():
+            raise KeyboardInterrupt
