@@ -3,6 +3,7 @@ successful reply, for every service, sync and async, checked against the server'
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sdk import (
     AsyncTaplyticsClient,
     CountlyClient,
     CyfeClient,
+    NotFound,
     Page,
     RawResponse,
     ReportsClient,
@@ -24,6 +26,8 @@ from sdk import (
     TimeData,
     ValidationError,
 )
+from sdk._client import _RECORDING
+from sdk.taplytics import Event, User
 
 from .conftest import Admin
 from .test_reports_known import SEED
@@ -90,11 +94,101 @@ def test_raw_response_of_a_failed_call_is_the_error(base_url: str, admin: Admin)
 def test_raw_response_needs_a_call_that_sends(base_url: str, admin: Admin) -> None:
     with TaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics, \
             pytest.raises(ValidationError, match="sent no request"):
-        taplytics.with_raw_response.users.iter()  # lazy: nothing sent yet
+        taplytics.with_raw_response.events.send("s1", [])  # no event: nothing sent
 
 
 def test_raw_calls_do_not_change_the_client(base_url: str, admin: Admin) -> None:
     with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
-        stathat.with_raw_response.count("raw")
-        assert stathat._raw_sink is None
+        raw = stathat.with_raw_response.count("raw")
+        assert _RECORDING.get() is None  # nothing left recording after the call
         assert stathat.count("raw") is None  # the plain call still answers the plain result
+        assert stathat.with_raw_response.count("raw").request_id != raw.request_id
+
+
+def test_raw_resource_calls_sync_and_the_read_back(base_url: str, admin: Admin) -> None:
+    with TaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics:
+        saved = taplytics.with_raw_response.users.save({"user_id": "raw-u1", "custom_data": {"plan": "pro"}})
+        assert isinstance(saved.parsed, User) and saved.parsed.user_id == "raw-u1"
+        _journal_id(admin, saved)
+        got = taplytics.with_raw_response.users.get(user_id="raw-u1")
+        assert got.parsed.custom_data == {"plan": "pro"} and got.parsed.id == saved.parsed.id
+        _journal_id(admin, got)
+        assert got.request_id != saved.request_id
+        assert got.headers["content-type"].startswith("application/json")
+        with pytest.raises(NotFound):  # an error is raised as the call raises it, never wrapped
+            taplytics.with_raw_response.users.get(user_id="nobody")
+    with CountlyClient(base_url=f"{base_url}/countly", app_key="dev-app-key", device_id="raw-d1",
+                       api_key="dev-api-key", app_id=APP_ID) as countly:
+        _journal_id(admin, countly.with_raw_response.begin_session())
+        raw_users = countly.with_raw_response.total_users(period="30days")
+        assert raw_users.parsed == 1
+        _journal_id(admin, raw_users)
+
+
+async def test_raw_resource_calls_async_concurrently(base_url: str, admin: Admin) -> None:
+    async with AsyncTaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics:
+        saved = [await taplytics.with_raw_response.users.save({"user_id": f"raw-a{i}", "age": 20 + i})
+                 for i in range(4)]
+        raw = taplytics.with_raw_response
+        got = await asyncio.gather(*(raw.users.get(user_id=f"raw-a{i}") for i in range(4)))
+        # Concurrent calls each answer their own response: the one of their own request.
+        assert [g.parsed.age for g in got] == [20, 21, 22, 23]
+        assert len({g.request_id for g in got}) == 4
+        for g, s in zip(got, saved, strict=True):
+            assert g.parsed.id == s.parsed.id
+            _journal_id(admin, g)
+        journal = {e["id"]: e for e in admin.requests()}
+        assert [journal[g.request_id]["path"] for g in got] == ["/taplytics/v2/users"] * 4
+        pushed = await taplytics.with_raw_response.events.post("s1", [Event("raw")])
+        assert pushed.parsed is None
+        _journal_id(admin, pushed)
+
+
+def test_concurrent_sync_raw_calls_from_threads_do_not_mix(base_url: str, admin: Admin) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
+        with ThreadPoolExecutor(4) as pool:
+            raws = list(pool.map(lambda i: stathat.with_raw_response.value(f"raw-{i}", i), range(8)))
+        journal = {e["id"]: e for e in admin.requests(limit=100)}
+        assert len({r.request_id for r in raws}) == 8
+        assert all(r.request_id in journal for r in raws)
+
+
+#: What sends nothing at once (lazy iterators, batchers, a session's thread) or is no call of the API.
+NOT_RAW = {"batcher", "session", "record_event", "flush", "iter", "iter_by_token"}
+CLIENT_ONLY = {"send", "close", "aclose", "with_options", "with_raw_response", "build_request", "check_response",
+               "error_message", "make_error", "status_in_body", "transport_error", "describe"}
+RESOURCES = ("users", "experiments", "events", "push")
+
+
+def _calls(obj: object, skip: set[str] = NOT_RAW) -> set[str]:
+    return {n for n in dir(obj) if not n.startswith("_") and n not in skip and n not in RESOURCES
+            and callable(getattr(obj, n))}
+
+
+@pytest.mark.parametrize("make", [
+    lambda: StatHatClient("k"), lambda: AsyncStatHatClient("k"),
+    lambda: CountlyClient(base_url="http://127.0.0.1:1", app_key="k", device_id="d"),
+    lambda: AsyncCountlyClient(base_url="http://127.0.0.1:1", app_key="k", device_id="d"),
+    lambda: CyfeClient(widget_key="w", base_url="http://127.0.0.1:1"),
+    lambda: AsyncCyfeClient(widget_key="w", base_url="http://127.0.0.1:1"),
+    lambda: ReportsClient("t", base_url="http://127.0.0.1:1"),
+    lambda: AsyncReportsClient("t", base_url="http://127.0.0.1:1"),
+    lambda: TaplyticsClient("t", base_url="http://127.0.0.1:1"),
+    lambda: AsyncTaplyticsClient("t", base_url="http://127.0.0.1:1"),
+])
+def test_every_call_of_every_client_has_its_raw_twin(make: Any) -> None:
+    """The views are derived, not hand-copied: each call mirrored, with its signature and its flavour."""
+    import inspect
+
+    client = make()
+    view = client.with_raw_response
+    pairs = [(client, view, NOT_RAW | CLIENT_ONLY)]
+    pairs += [(getattr(client, r), getattr(view, r), NOT_RAW) for r in RESOURCES if hasattr(client, r)]
+    for owner, twin, skip in pairs:
+        assert _calls(twin) == _calls(owner, skip), type(owner).__name__
+        for name in _calls(twin):
+            assert inspect.signature(getattr(twin, name)) == inspect.signature(getattr(owner, name))
+            assert inspect.iscoroutinefunction(getattr(twin, name)) == \
+                inspect.iscoroutinefunction(getattr(owner, name))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import inspect
+import functools
 import ipaddress
 import json
 import logging
 import os
 import platform
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, ParamSpec, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,6 +37,8 @@ __all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "RawResponse", "Ra
            "SyncAPIClient", "make_async_http_client", "make_http_client"]
 
 T = TypeVar("T")
+R = TypeVar("R")
+P = ParamSpec("P")
 log = logging.getLogger("analytics_api_kit")
 # httpx and httpcore log full URLs (query keys, widget keys in paths): every record is redacted first.
 install_log_filter()
@@ -160,42 +163,64 @@ class RawResponse(Generic[T]):
     http_response: httpx.Response
 
 
-class RawResponses:
-    """``client.with_raw_response.<call>(...)``: the same call, answering a ``RawResponse``.
+class _Recording:
+    """The successful responses of one ``with_raw_response`` call, in the context (thread or task) it runs in.
 
-    Every call runs on its own copy of the client (sharing the pool), so concurrent calls never mix their
-    responses; resources (``client.with_raw_response.users.get(...)``) work the same way.
+    Closed when the call returns, so a task the call started (a batcher's) records nothing afterwards.
     """
 
-    def __init__(self, client: BaseClient, path: tuple[str, ...] = ()) -> None:
+    __slots__ = ("client", "open", "responses")
+
+    def __init__(self, client: BaseClient) -> None:
+        self.client = client
+        self.responses: list[httpx.Response] = []
+        self.open = True
+
+
+_RECORDING: ContextVar[_Recording | None] = ContextVar("analytics_api_kit_raw_response", default=None)
+
+
+class RawResponses:
+    """The base of every client's ``with_raw_response`` view: each call of the client mirrored with its own
+    signature (a ``ParamSpec`` wrapper, so a type checker sees it), answering ``RawResponse[<its result>]``.
+
+    A view is built from the client's bound methods (``self.count = self._wrap(client.count)``); what each
+    call received is recorded in a context variable, so concurrent calls (threads, tasks) never mix their
+    responses and the client itself is not changed.
+    """
+
+    def __init__(self, client: BaseClient) -> None:
         self._client = client
-        self._path = path
 
-    def _resolve(self, root: object) -> Any:
-        target: Any = root
-        for name in self._path:
-            target = getattr(target, name)
-        return target
+    def _wrap(self, call: Callable[P, R]) -> Callable[P, RawResponse[R]]:
+        client = self._client
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        probe = getattr(self._resolve(self._client), name)
-        path = (*self._path, name)
-        if not callable(probe):
-            return RawResponses(self._client, path)
-        if inspect.iscoroutinefunction(probe):
-            async def acall(*args: Any, **kwargs: Any) -> RawResponse[Any]:
-                clone, sink = self._client._recording()
-                result = await RawResponses(clone, path)._resolve(clone)(*args, **kwargs)
-                return clone._raw(result, sink)
-            return acall
+        @functools.wraps(call)
+        def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+            recording = _Recording(client)
+            token = _RECORDING.set(recording)
+            try:
+                result = call(*args, **kwargs)
+            finally:
+                recording.open = False
+                _RECORDING.reset(token)
+            return client._raw(result, recording.responses)
+        return raw
 
-        def call(*args: Any, **kwargs: Any) -> RawResponse[Any]:
-            clone, sink = self._client._recording()
-            result = RawResponses(clone, path)._resolve(clone)(*args, **kwargs)
-            return clone._raw(result, sink)
-        return call
+    def _wrap_async(self, call: Callable[P, Awaitable[R]]) -> Callable[P, Coroutine[Any, Any, RawResponse[R]]]:
+        client = self._client
+
+        @functools.wraps(call)
+        async def raw(*args: P.args, **kwargs: P.kwargs) -> RawResponse[R]:
+            recording = _Recording(client)
+            token = _RECORDING.set(recording)
+            try:
+                result = await call(*args, **kwargs)
+            finally:
+                recording.open = False
+                _RECORDING.reset(token)
+            return client._raw(result, recording.responses)
+        return raw
 
 
 class BaseClient:
@@ -204,8 +229,6 @@ class BaseClient:
     _owns_client: bool
     #: Where ``request_id`` is read from, in order.
     request_id_headers: Sequence[str] = ("x-request-id", "request-id")
-    #: Successful responses of a ``with_raw_response`` call (None: not recording).
-    _raw_sink: list[httpx.Response] | None = None
 
     def __init__(
         self,
@@ -254,18 +277,6 @@ class BaseClient:
         if headers is not None:
             clone.headers = {**self.headers, **headers}
         return clone
-
-    @property
-    def with_raw_response(self) -> RawResponses:
-        """``client.with_raw_response.<call>(...)`` answers ``RawResponse(parsed, status_code, headers,
-        request_id, http_response)`` instead of the parsed result alone."""
-        return RawResponses(self)
-
-    def _recording(self) -> tuple[Self, list[httpx.Response]]:
-        clone = self._copy()
-        sink: list[httpx.Response] = []
-        clone._raw_sink = sink
-        return clone, sink
 
     def _raw(self, parsed: T, sink: list[httpx.Response]) -> RawResponse[T]:
         if not sink:
@@ -374,8 +385,9 @@ class BaseClient:
     def _succeeded(self, request: Request, response: httpx.Response, attempt: int) -> httpx.Response:
         self._log_response(request, response, attempt)
         self.check_response(response)
-        if self._raw_sink is not None:
-            self._raw_sink.append(response)
+        recording = _RECORDING.get()
+        if recording is not None and recording.open and recording.client is self:
+            recording.responses.append(response)
         return response
 
     @staticmethod

@@ -29,7 +29,7 @@ from schemas.cyfe import (
 )
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
-from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._client import AsyncAPIClient, BaseClient, RawResponses, Request, SyncAPIClient
 from ._env import env_base_url, env_value
 from ._errors import ValidationError
 from ._retry import RetryPolicy
@@ -276,6 +276,11 @@ class CyfeClient(_CyfeBase, SyncAPIClient):
         return Batcher(lambda batch: self.push(batch, _options_for(batch, opts)),
                        config=config or BatchConfig(max_items=1000), on_error=on_error, validate=_RowChecker())
 
+    @property
+    def with_raw_response(self) -> CyfeWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return CyfeWithRawResponse(self)
+
 
 class AsyncCyfeClient(_CyfeBase, AsyncAPIClient):
     def __init__(self, endpoint: str | None = None, *, widget_key: str | None = None,
@@ -299,3 +304,24 @@ class AsyncCyfeClient(_CyfeBase, AsyncAPIClient):
 
         return AsyncBatcher(send, config=config or BatchConfig(max_items=1000), on_error=on_error,
                             validate=_RowChecker())
+
+    @property
+    def with_raw_response(self) -> AsyncCyfeWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return AsyncCyfeWithRawResponse(self)
+
+
+class CyfeWithRawResponse(RawResponses):
+    """``CyfeClient.with_raw_response``: each call, answering ``RawResponse``."""
+
+    def __init__(self, client: CyfeClient) -> None:
+        super().__init__(client)
+        self.push = self._wrap(client.push)
+
+
+class AsyncCyfeWithRawResponse(RawResponses):
+    """``AsyncCyfeClient.with_raw_response``."""
+
+    def __init__(self, client: AsyncCyfeClient) -> None:
+        super().__init__(client)
+        self.push = self._wrap_async(client.push)

@@ -26,7 +26,7 @@ from schemas.reports import (
     format_instant,
 )
 
-from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._client import AsyncAPIClient, BaseClient, RawResponses, Request, SyncAPIClient
 from ._env import env_base_url, env_value
 from ._errors import ValidationError
 from ._retry import RetryPolicy
@@ -322,6 +322,11 @@ class ReportsClient(_ReportsBase, SyncAPIClient):
         request = self._awareness(channel_id, start_date, end_date, fields)
         return _rows(self.send(request), UserAwareness.from_json)
 
+    @property
+    def with_raw_response(self) -> ReportsWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return ReportsWithRawResponse(self)
+
 
 class AsyncReportsClient(_ReportsBase, AsyncAPIClient):
     """The async twin of ``ReportsClient``: the same methods, awaited."""
@@ -375,3 +380,40 @@ class AsyncReportsClient(_ReportsBase, AsyncAPIClient):
                              fields: Sequence[AwarenessField] | None = None) -> list[UserAwareness]:
         request = self._awareness(channel_id, start_date, end_date, fields)
         return _rows(await self.send(request), UserAwareness.from_json)
+
+    @property
+    def with_raw_response(self) -> AsyncReportsWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return AsyncReportsWithRawResponse(self)
+
+
+class ReportsWithRawResponse(RawResponses):
+    """``ReportsClient.with_raw_response``: each call, answering ``RawResponse``."""
+
+    def __init__(self, client: ReportsClient) -> None:
+        super().__init__(client)
+        self.reports_images = self._wrap(client.reports_images)
+        self.reports_over_time = self._wrap(client.reports_over_time)
+        self.reports_per_field_selection = self._wrap(client.reports_per_field_selection)
+        self.reports_per_state = self._wrap(client.reports_per_state)
+        self.reports_per_user = self._wrap(client.reports_per_user)
+        self.reports_per_day_hour = self._wrap(client.reports_per_day_hour)
+        self.reports_per_week_day = self._wrap(client.reports_per_week_day)
+        self.reports_read = self._wrap(client.reports_read)
+        self.user_awareness = self._wrap(client.user_awareness)
+
+
+class AsyncReportsWithRawResponse(RawResponses):
+    """``AsyncReportsClient.with_raw_response``."""
+
+    def __init__(self, client: AsyncReportsClient) -> None:
+        super().__init__(client)
+        self.reports_images = self._wrap_async(client.reports_images)
+        self.reports_over_time = self._wrap_async(client.reports_over_time)
+        self.reports_per_field_selection = self._wrap_async(client.reports_per_field_selection)
+        self.reports_per_state = self._wrap_async(client.reports_per_state)
+        self.reports_per_user = self._wrap_async(client.reports_per_user)
+        self.reports_per_day_hour = self._wrap_async(client.reports_per_day_hour)
+        self.reports_per_week_day = self._wrap_async(client.reports_per_week_day)
+        self.reports_read = self._wrap_async(client.reports_read)
+        self.user_awareness = self._wrap_async(client.user_awareness)

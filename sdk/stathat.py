@@ -17,7 +17,7 @@ from schemas import stathat as rules
 from schemas.stathat import MAX_T
 
 from ._batching import AsyncBatcher, BatchConfig, Batcher, OnError
-from ._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from ._client import AsyncAPIClient, BaseClient, RawResponses, Request, SyncAPIClient
 from ._env import env_base_url, env_value
 from ._errors import ValidationError
 from ._retry import RetryPolicy
@@ -189,6 +189,11 @@ class StatHatClient(_StatHatBase, SyncAPIClient):
         return Batcher(self.post, config=_batch_config(config), on_error=on_error,
                        validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
 
+    @property
+    def with_raw_response(self) -> StatHatWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return StatHatWithRawResponse(self)
+
 
 class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
     def __init__(self, ezkey: str | None = None, *, base_url: str | None = None,
@@ -219,6 +224,11 @@ class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
         return AsyncBatcher(self.post, config=_batch_config(config), on_error=on_error,
                             validate=_stamp if stamp_time else None, merge=sum_counters, size_of=_size)
 
+    @property
+    def with_raw_response(self) -> AsyncStatHatWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return AsyncStatHatWithRawResponse(self)
+
 
 def _batch_config(config: BatchConfig | None) -> BatchConfig:
     # A batch over MAX_BATCH would be refused whole, so no config may ask for one.
@@ -235,3 +245,27 @@ def _stamp(stat: Stat) -> Stat:
     if stat.t is not None:
         return stat
     return Stat(stat.stat, count=stat.count, value=stat.value, t=int(time.time()))
+
+
+class StatHatWithRawResponse(RawResponses):
+    """``StatHatClient.with_raw_response``: each call, answering ``RawResponse``."""
+
+    def __init__(self, client: StatHatClient) -> None:
+        super().__init__(client)
+        self.count = self._wrap(client.count)
+        self.value = self._wrap(client.value)
+        self.post = self._wrap(client.post)
+        self.classic_count = self._wrap(client.classic_count)
+        self.classic_value = self._wrap(client.classic_value)
+
+
+class AsyncStatHatWithRawResponse(RawResponses):
+    """``AsyncStatHatClient.with_raw_response``."""
+
+    def __init__(self, client: AsyncStatHatClient) -> None:
+        super().__init__(client)
+        self.count = self._wrap_async(client.count)
+        self.value = self._wrap_async(client.value)
+        self.post = self._wrap_async(client.post)
+        self.classic_count = self._wrap_async(client.classic_count)
+        self.classic_value = self._wrap_async(client.classic_value)

@@ -64,8 +64,15 @@ def test_build_outputs_are_ignored() -> None:
 
 
 USER_APP = '''
-from sdk import AsyncStatHatClient, CountlyClient, RawResponse, StatHatClient, Stat
+from sdk import (AsyncCyfeClient, AsyncStatHatClient, AsyncTaplyticsClient, CountlyClient, RawResponse,
+                 ReportsClient, StatHatClient, Stat, TaplyticsClient)
 from sdk.taplytics import where
+
+
+async def raw_async() -> None:
+    taplytics = AsyncTaplyticsClient("t", base_url="http://127.0.0.1:8080/taplytics")
+    reveal_type(await taplytics.with_raw_response.users.get(user_id="u1"))
+    reveal_type(await AsyncCyfeClient(widget_key="w", base_url="http://x").with_raw_response.push([]))
 
 
 def main() -> None:
@@ -76,7 +83,22 @@ def main() -> None:
     reveal_type(CountlyClient(base_url="http://127.0.0.1:8080/countly").sessions(period="7days"))
     reveal_type(where("country").eq("CA"))
     reveal_type(AsyncStatHatClient)
+    reveal_type(client.with_raw_response.count("x"))
+    raw: RawResponse[None] = client.with_raw_response.value("x", 1.5)
+    reveal_type(raw.request_id)
+    countly = CountlyClient(base_url="http://127.0.0.1:8080/countly")
+    reveal_type(countly.with_raw_response.sessions(period="7days"))
+    reveal_type(TaplyticsClient("t").with_raw_response.push.list(per_page=5))
+    reveal_type(ReportsClient("t", base_url="http://x").with_raw_response.reports_per_state(1, "2016-01-01",
+                                                                                            "2017-01-01"))
 '''
+
+#: What each ``reveal_type`` of a raw call shows, in order.
+RAW_TYPES = ["sdk._client.RawResponse[sdk.taplytics._models.User]", "sdk._client.RawResponse[None]",
+             "sdk._client.RawResponse[None]", "str | None",
+             "sdk._client.RawResponse[sdk.countly.models.TimeData]",
+             "sdk._client.RawResponse[sdk._pagination.Page[sdk.taplytics._models.PushNotification]]",
+             "sdk._client.RawResponse[list[sdk.reports.StateCount]]"]
 
 
 def _editable_is_followable() -> bool:
@@ -101,7 +123,10 @@ def test_a_typed_user_app_outside_the_repository_type_checks(tmp_path: Path) -> 
     done = _mypy(tmp_path, USER_APP)
     assert done.returncode == 0, done.stdout + done.stderr
     revealed = [line for line in done.stdout.splitlines() if "Revealed type" in line]
-    assert len(revealed) == 6 and not any('"Any"' in line for line in revealed), done.stdout
+    assert len(revealed) == 6 + len(RAW_TYPES) and not any("Any" in line for line in revealed), done.stdout
+    types = [line.split('Revealed type is "', 1)[1].rstrip('"') for line in revealed]
+    raw = [t for t in types if t.startswith("sdk._client.RawResponse") or t == "str | None"]
+    assert raw == RAW_TYPES, done.stdout
     assert 'Revealed type is "sdk.stathat.StatHatClient"' in done.stdout
     assert 'Revealed type is "sdk.countly.models.TimeData"' in done.stdout
 
@@ -120,7 +145,16 @@ def test_a_user_apps_wrong_options_fail_its_type_check(tmp_path: Path) -> None:
         where("bogus_type")
         from sdk import ReportsClient
         ReportsClient("t", base_url="http://x").reports_per_field_selection(2, 1, "2016-01-01", "2017-01-01")
+        from sdk import AsyncTaplyticsClient, TaplyticsClient
+        StatHatClient("key").with_raw_response.count("x", counts=1)
+        CountlyClient(base_url="http://x").with_raw_response.sessions(period="bogus")
+        TaplyticsClient("t").with_raw_response.users.get(usr_id="u1")
+        TaplyticsClient("t").with_raw_response.users.gett("u1")
+        raw: int = StatHatClient("key").with_raw_response.count("x").parsed
+        async def f() -> None:
+            await AsyncTaplyticsClient("t").with_raw_response.users.get(1)
+        StatHatClient("key").with_raw_response.batcher()
     '''))
     assert done.returncode == 1
-    for line in (5, 6, 7, 8, 10):
+    for line in (5, 6, 7, 8, 10, 12, 13, 14, 15, 16, 18, 19):
         assert f"app.py:{line}: error" in done.stdout, done.stdout

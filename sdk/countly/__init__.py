@@ -28,7 +28,7 @@ from urllib.parse import urlencode
 import httpx
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
-from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from .._client import AsyncAPIClient, BaseClient, RawResponses, Request, SyncAPIClient
 from .._env import env_base_url, env_value
 from .._errors import ValidationError, maybe_applied
 from .._retry import RetryPolicy
@@ -521,6 +521,11 @@ class CountlyClient(_CountlyBase, SyncAPIClient):
     def reset_app(self, app_id: str | None = None) -> None:
         self.send(self._reset(app_id))
 
+    @property
+    def with_raw_response(self) -> CountlyWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return CountlyWithRawResponse(self)
+
 
 class AsyncCountlySession:
     """``async with client.session(...)``: begin, a heartbeat task, end with the remaining seconds."""
@@ -716,3 +721,83 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
 
     async def reset_app(self, app_id: str | None = None) -> None:
         await self.send(self._reset(app_id))
+
+    @property
+    def with_raw_response(self) -> AsyncCountlyWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return AsyncCountlyWithRawResponse(self)
+
+
+class CountlyWithRawResponse(RawResponses):
+    """``CountlyClient.with_raw_response``: each call that sends at once, answering ``RawResponse``
+    (``record_event`` and ``flush`` go through the batcher, ``session`` through its own thread: not here)."""
+
+    def __init__(self, client: CountlyClient) -> None:
+        super().__init__(client)
+        self.begin_session = self._wrap(client.begin_session)
+        self.session_duration = self._wrap(client.session_duration)
+        self.end_session = self._wrap(client.end_session)
+        self.send_events = self._wrap(client.send_events)
+        self.bulk = self._wrap(client.bulk)
+        self.record_view = self._wrap(client.record_view)
+        self.record_view_duration = self._wrap(client.record_view_duration)
+        self.change_device_id = self._wrap(client.change_device_id)
+        self.read = self._wrap(client.read)
+        self.sessions = self._wrap(client.sessions)
+        self.users = self._wrap(client.users)
+        self.locations = self._wrap(client.locations)
+        self.device_details = self._wrap(client.device_details)
+        self.carriers = self._wrap(client.carriers)
+        self.devices = self._wrap(client.devices)
+        self.app_versions = self._wrap(client.app_versions)
+        self.cities = self._wrap(client.cities)
+        self.density = self._wrap(client.density)
+        self.views = self._wrap(client.views)
+        self.view_names = self._wrap(client.view_names)
+        self.view_data = self._wrap(client.view_data)
+        self.sdk_config = self._wrap(client.sdk_config)
+        self.remote_config = self._wrap(client.remote_config)
+        self.events = self._wrap(client.events)
+        self.get_events = self._wrap(client.get_events)
+        self.event_totals = self._wrap(client.event_totals)
+        self.total_users = self._wrap(client.total_users)
+        self.dashboard = self._wrap(client.dashboard)
+        self.countries = self._wrap(client.countries)
+        self.reset_app = self._wrap(client.reset_app)
+
+
+class AsyncCountlyWithRawResponse(RawResponses):
+    """``AsyncCountlyClient.with_raw_response``."""
+
+    def __init__(self, client: AsyncCountlyClient) -> None:
+        super().__init__(client)
+        self.begin_session = self._wrap_async(client.begin_session)
+        self.session_duration = self._wrap_async(client.session_duration)
+        self.end_session = self._wrap_async(client.end_session)
+        self.send_events = self._wrap_async(client.send_events)
+        self.bulk = self._wrap_async(client.bulk)
+        self.record_view = self._wrap_async(client.record_view)
+        self.record_view_duration = self._wrap_async(client.record_view_duration)
+        self.change_device_id = self._wrap_async(client.change_device_id)
+        self.read = self._wrap_async(client.read)
+        self.sessions = self._wrap_async(client.sessions)
+        self.users = self._wrap_async(client.users)
+        self.locations = self._wrap_async(client.locations)
+        self.device_details = self._wrap_async(client.device_details)
+        self.carriers = self._wrap_async(client.carriers)
+        self.devices = self._wrap_async(client.devices)
+        self.app_versions = self._wrap_async(client.app_versions)
+        self.cities = self._wrap_async(client.cities)
+        self.density = self._wrap_async(client.density)
+        self.views = self._wrap_async(client.views)
+        self.view_names = self._wrap_async(client.view_names)
+        self.view_data = self._wrap_async(client.view_data)
+        self.sdk_config = self._wrap_async(client.sdk_config)
+        self.remote_config = self._wrap_async(client.remote_config)
+        self.events = self._wrap_async(client.events)
+        self.get_events = self._wrap_async(client.get_events)
+        self.event_totals = self._wrap_async(client.event_totals)
+        self.total_users = self._wrap_async(client.total_users)
+        self.dashboard = self._wrap_async(client.dashboard)
+        self.countries = self._wrap_async(client.countries)
+        self.reset_app = self._wrap_async(client.reset_app)

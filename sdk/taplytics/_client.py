@@ -15,7 +15,7 @@ import httpx
 import schemas
 
 from .._batching import AsyncBatcher, BatchConfig, Batcher, OnError
-from .._client import AsyncAPIClient, BaseClient, Request, SyncAPIClient
+from .._client import AsyncAPIClient, BaseClient, RawResponses, Request, SyncAPIClient
 from .._env import env_base_url, env_value
 from .._errors import ValidationError
 from .._json import json_of
@@ -311,6 +311,11 @@ class TaplyticsClient(_TaplyticsBase, SyncAPIClient):
         self.events = Events(self)
         self.push = Pushes(self)
 
+    @property
+    def with_raw_response(self) -> TaplyticsWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return TaplyticsWithRawResponse(self)
+
 
 # -- async ---------------------------------------------------------------------------------------
 class AsyncUsers:
@@ -445,3 +450,112 @@ class AsyncTaplyticsClient(_TaplyticsBase, AsyncAPIClient):
         self.experiments = AsyncExperiments(self)
         self.events = AsyncEvents(self)
         self.push = AsyncPushes(self)
+
+    @property
+    def with_raw_response(self) -> AsyncTaplyticsWithRawResponse:
+        """Every call answering ``RawResponse[<its result>]``: status, headers and request id beside it."""
+        return AsyncTaplyticsWithRawResponse(self)
+
+
+class UsersWithRawResponse(RawResponses):
+    """``TaplyticsClient.with_raw_response.users``."""
+
+    def __init__(self, client: TaplyticsClient) -> None:
+        super().__init__(client)
+        self.get = self._wrap(client.users.get)
+        self.save = self._wrap(client.users.save)
+        self.delete = self._wrap(client.users.delete)
+        self.list = self._wrap(client.users.list)
+
+
+class ExperimentsWithRawResponse(RawResponses):
+    """``TaplyticsClient.with_raw_response.experiments``."""
+
+    def __init__(self, client: TaplyticsClient) -> None:
+        super().__init__(client)
+        self.get = self._wrap(client.experiments.get)
+        self.delete = self._wrap(client.experiments.delete)
+        self.list = self._wrap(client.experiments.list)
+
+
+class EventsWithRawResponse(RawResponses):
+    """``TaplyticsClient.with_raw_response.events``."""
+
+    def __init__(self, client: TaplyticsClient) -> None:
+        super().__init__(client)
+        self.post = self._wrap(client.events.post)
+        self.send = self._wrap(client.events.send)
+
+
+class PushesWithRawResponse(RawResponses):
+    """``TaplyticsClient.with_raw_response.push``."""
+
+    def __init__(self, client: TaplyticsClient) -> None:
+        super().__init__(client)
+        self.create = self._wrap(client.push.create)
+        self.get = self._wrap(client.push.get)
+        self.list = self._wrap(client.push.list)
+
+
+class TaplyticsWithRawResponse(RawResponses):
+    """``TaplyticsClient.with_raw_response``: each resource's calls (``.users.get(...)``), answering
+    ``RawResponse`` (the lazy ``iter``/``iter_by_token`` send nothing when called: not here)."""
+
+    def __init__(self, client: TaplyticsClient) -> None:
+        super().__init__(client)
+        self.users = UsersWithRawResponse(client)
+        self.experiments = ExperimentsWithRawResponse(client)
+        self.events = EventsWithRawResponse(client)
+        self.push = PushesWithRawResponse(client)
+
+
+class AsyncUsersWithRawResponse(RawResponses):
+    """``AsyncTaplyticsClient.with_raw_response.users``."""
+
+    def __init__(self, client: AsyncTaplyticsClient) -> None:
+        super().__init__(client)
+        self.get = self._wrap_async(client.users.get)
+        self.save = self._wrap_async(client.users.save)
+        self.delete = self._wrap_async(client.users.delete)
+        self.list = self._wrap_async(client.users.list)
+
+
+class AsyncExperimentsWithRawResponse(RawResponses):
+    """``AsyncTaplyticsClient.with_raw_response.experiments``."""
+
+    def __init__(self, client: AsyncTaplyticsClient) -> None:
+        super().__init__(client)
+        self.get = self._wrap_async(client.experiments.get)
+        self.delete = self._wrap_async(client.experiments.delete)
+        self.list = self._wrap_async(client.experiments.list)
+
+
+class AsyncEventsWithRawResponse(RawResponses):
+    """``AsyncTaplyticsClient.with_raw_response.events``."""
+
+    def __init__(self, client: AsyncTaplyticsClient) -> None:
+        super().__init__(client)
+        self.post = self._wrap_async(client.events.post)
+        self.send = self._wrap_async(client.events.send)
+
+
+class AsyncPushesWithRawResponse(RawResponses):
+    """``AsyncTaplyticsClient.with_raw_response.push``."""
+
+    def __init__(self, client: AsyncTaplyticsClient) -> None:
+        super().__init__(client)
+        self.create = self._wrap_async(client.push.create)
+        self.get = self._wrap_async(client.push.get)
+        self.list = self._wrap_async(client.push.list)
+
+
+class AsyncTaplyticsWithRawResponse(RawResponses):
+    """``AsyncTaplyticsClient.with_raw_response``: each resource's calls (``.users.get(...)``), answering
+    ``RawResponse`` (the lazy ``iter``/``iter_by_token`` send nothing when called: not here)."""
+
+    def __init__(self, client: AsyncTaplyticsClient) -> None:
+        super().__init__(client)
+        self.users = AsyncUsersWithRawResponse(client)
+        self.experiments = AsyncExperimentsWithRawResponse(client)
+        self.events = AsyncEventsWithRawResponse(client)
+        self.push = AsyncPushesWithRawResponse(client)
