@@ -349,9 +349,103 @@ def test_export_import_round_trip_reports(tmp_path: Path) -> None:
                           reports.user_awareness(1, "2016-01-01", "2017-01-01")]
 
 
-def test_export_of_countly_says_why_not(server: Server) -> None:
-    result = kit(server, "export", "countly")
-    assert result.returncode == 2 and "not available" in result.stderr
+COUNTLY_APP = "0123456789abcdef01234567"
+SECOND_APP = "aaaaaaaaaaaaaaaaaaaaaaaa"
+
+
+def _countly_reads(server: Server) -> list[Any]:
+    from sdk import CountlyClient
+
+    reads: list[Any] = []
+    for app_id in (COUNTLY_APP, SECOND_APP):
+        with CountlyClient(base_url=f"{server.url}/countly", api_key="dev-api-key", app_id=app_id) as countly:
+            reads += [countly.dashboard(period="30days"), countly.sessions(period="30days"),
+                      countly.users(period="month"), countly.device_details(period="30days"),
+                      countly.events("purchase", segmentation="plan", period="30days"),
+                      countly.get_events(), countly.views(period="30days"), countly.total_users(period="30days"),
+                      countly.event_totals(period="30days")]
+    for device in ("d1", "d2", "d3"):
+        reads.append(server.admin.get("/countly/app_user", params={
+            "app_id": COUNTLY_APP, "app_key": "dev-app-key", "device_id": device}).json())
+    return reads
+
+
+def test_export_import_round_trip_countly(server: Server, tmp_path: Path) -> None:
+    from sdk import CountlyClient
+    from sdk.countly import Event
+
+    now = 1764720000  # 2025-12-03: both servers' clocks frozen here, so "30days" reads the same buckets
+    server.post("/countly/clock", {"now": now})
+    server.post("/seed", {"countly": {
+        "apps": [{"app_id": SECOND_APP, "app_key": "second-key", "name": "Second", "timezone": "Europe/Berlin"}],
+        "remote_config": {COUNTLY_APP: {"banner": "blue", "limit": 3}},
+        "sdk_config": {COUNTLY_APP: {"tracking": False}}}})
+    for app_key, device in (("dev-app-key", "d1"), ("dev-app-key", "d2"), ("second-key", "s1")):
+        with CountlyClient(base_url=f"{server.url}/countly", app_key=app_key, device_id=device) as countly:
+            countly.begin_session({"_os": "Android", "_os_version": "14", "_app_version": "2.1",
+                                   "_device": "Pixel 8", "_carrier": "Vodafone"}, country_code="DE")
+            countly.send_events([Event("purchase", 2, 9.5, 3, {"plan": "pro"}),
+                                 Event("signup", 1, segmentation={"via": "mail"})])
+            countly.record_view("home", start=True)
+            countly.record_view_duration("home", 12)
+            countly.session_duration(30)
+            countly.end_session(5)
+    with CountlyClient(base_url=f"{server.url}/countly", app_key="dev-app-key", device_id="d2") as countly:
+        countly.change_device_id("d3")  # a merged user: the old device's user folded into the new one
+    before = _countly_reads(server)
+    with CountlyClient(base_url=f"{server.url}/countly", app_key="dev-app-key", device_id="d1") as countly:
+        sdk_config = countly.sdk_config()
+    assert sdk_config.config["tracking"] is False
+    out = kit(server, "export", "countly", "-o", str(tmp_path / "countly.jsonl"))
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in (tmp_path / "countly.jsonl").read_text().splitlines()]
+    kinds = {d["kind"] for line in lines for d in line.get("documents", [])}
+    assert kinds == {"agg", "appusers", "lsidx", "events", "remote_config", "sdk_config"}
+    assert [app["app_id"] for line in lines for app in line.get("apps", [])] == [COUNTLY_APP, SECOND_APP]
+
+    server.reset()
+    server.post("/countly/clock", {"now": now + 3600})  # imported later: what is stored keeps its own times
+    result = kit(server, "import", str(tmp_path / "countly.jsonl"), "--service", "countly")
+    assert result.returncode == 0, result.stderr
+    server.post("/countly/clock", {"now": now})
+    assert f"sent {len(lines)} seed parts" in result.stdout
+    assert kit(server, "export", "countly").stdout == (tmp_path / "countly.jsonl").read_text()
+    assert _countly_reads(server) == before  # nothing lost: every read answers as before
+    with CountlyClient(base_url=f"{server.url}/countly", app_key="dev-app-key", device_id="d1") as countly:
+        assert countly.remote_config() == {"banner": "blue", "limit": 3}
+        assert countly.sdk_config() == sdk_config  # its timestamp too: the stored document, not a new seed
+
+    # The same lines are parts of a /_admin/seed section: merged, they load back in one request.
+    server.reset()
+    server.post("/countly/clock", {"now": now})
+    section: dict[str, list[Any]] = {}
+    for line in lines:
+        for part, objects in line.items():
+            section.setdefault(part, []).extend(objects)
+    server.post("/seed", {"countly": section})
+    assert kit(server, "export", "countly").stdout == (tmp_path / "countly.jsonl").read_text()
+    assert _countly_reads(server) == before
+
+
+def test_countly_import_refuses_a_mixed_file_and_bad_seed_parts(server: Server, tmp_path: Path) -> None:
+    write_lines(tmp_path / "mixed.jsonl", [
+        {"apps": [{"app_id": SECOND_APP, "app_key": "second-key"}]},
+        {"key": "purchase", "count": 1},  # an event in an export's file
+        {"documents": [{"kind": "agg", "app_id": SECOND_APP, "value": {}}]},  # agg needs its key
+        {"documents": [{"kind": "nonsense", "app_id": SECOND_APP, "key": "k", "value": {}}]},
+        {"members": [{"api_key": "m2", "rights": {SECOND_APP: ["read"]}}]}])
+    result = kit(server, "import", str(tmp_path / "mixed.jsonl"), "--service", "countly")
+    assert result.returncode == 1
+    assert "line 2: " in result.stderr and "not both" in result.stderr
+    assert "line 3: " in result.stderr and "line 4: " in result.stderr
+    apps = [a["app_id"] for a in server.get("/countly/apps")["apps"]]
+    assert apps == [COUNTLY_APP, SECOND_APP]  # the good lines were seeded
+    # A document of an app the server does not have is refused by the server, and kept as failed.
+    write_lines(tmp_path / "orphan.jsonl", [{"documents": [{"kind": "events", "app_id": "b" * 24,
+                                                           "value": {"list": ["x"]}}]}])
+    result = kit(server, "import", str(tmp_path / "orphan.jsonl"), "--service", "countly")
+    assert result.returncode == 1 and "no app has app_id" in result.stderr
+    assert json.loads((tmp_path / "orphan.jsonl.failed.jsonl").read_text())["documents"][0]["app_id"] == "b" * 24
 
 
 # -- tail -----------------------------------------------------------------------------------------

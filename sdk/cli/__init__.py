@@ -59,7 +59,8 @@ IMPORT_EPILOG = f"""examples:
 Line formats (JSON Lines; a CSV has the same fields as columns, a header line first, nested fields as JSON):
   stathat    {{"stat": "page view", "count": 2, "t": 1700000000}}  or  {{"stat": "load", "value": 0.7}}
   countly    {{"key": "purchase", "count": 1, "sum": 9.5, "dur": 3, "segmentation": {{"plan": "pro"}},
-              "timestamp": 1700000000000, "device_id": "d1"}}
+              "timestamp": 1700000000000, "device_id": "d1"}}; or a file of export's lines (seed parts
+              {{"apps": [...]}}, {{"members": [...]}}, {{"documents": [...]}}), not both in one file
   taplytics  {{"user_id": "u1", "email": "a@example.com", "name": "Ann", "custom_data": {{"plan": "pro"}}}}
   cyfe       {{"Date": "20260102", "Users": 12}}; before the rows, optionally
              {{"options": {{"color": {{"Users": "#ff0000"}}, "type": {{"Users": "area"}}}}}}
@@ -74,10 +75,12 @@ EXPORT_EPILOG = f"""examples:
   {PROG} export stathat --ezkey dev-ezkey > stats.jsonl
   {PROG} export cyfe --widget-key dev-widget -o widget.jsonl
   {PROG} export taplytics > users.jsonl && {PROG} import users.jsonl --service taplytics --server http://other:8080
+  {PROG} export countly > countly.jsonl && {PROG} import countly.jsonl --service countly --server http://other:8080
 
 Writes the service's state from a reference server as JSON Lines in the import format: StatHat points,
-Cyfe options and rows, Taplytics users, the reports data model (loads into a server that holds none of
-its ids). Countly is not exported: the server keeps only aggregated buckets, as Countly does.
+Cyfe options and rows, Taplytics users, the reports data model, Countly's apps, members and stored
+documents (the server keeps aggregated buckets, not events, as Countly does). Reports and Countly load into
+a server that holds none of their ids; each line is also a part of a /_admin/seed section.
 """
 
 TAIL_EPILOG = f"""examples:

@@ -5,8 +5,12 @@ The line formats (JSON Lines; CSV has the same fields as columns, nested fields 
 - ``stathat``: ``{"stat": "page view", "count": 2, "t": 1700000000}`` or ``{"stat": ..., "value": 0.7}``
   (``t`` optional: the time it was read). Export: every point of every stat of the ezkey.
 - ``countly``: an event ``{"key": "purchase", "count": 1, "sum": 9.5, "dur": 3, "segmentation": {...},
-  "timestamp": <unix ms>, "device_id": "..."}`` (all but ``key`` optional). No export: the server
-  keeps only aggregated buckets, as Countly does, so there are no events to give back.
+  "timestamp": <unix ms>, "device_id": "..."}`` (all but ``key`` optional), or a part of the
+  ``/_admin/seed`` countly section (``{"apps": [...]}``, ``{"members": [...]}``, ``{"documents": [...]}``...),
+  which is what export writes: the server keeps aggregates, not events (as Countly does), so the export is
+  its stored documents (apps, members, then each app's buckets, app users, catalogue, configs). A file
+  holds events or seed parts, not both (the parts replace documents, so their order against events would
+  matter). Export: the whole state; imported into a server that holds none of its apps, the same state.
 - ``taplytics``: a user ``{"user_id": "u1", "email": ..., "name": ..., "custom_data": {...}, ...}``
   (the fields ``users.save`` takes); saved by ``user_id``, else ``email``, else created. Export: every
   user without the server's ``id``/``created_at`` (a new server assigns its own).
@@ -226,12 +230,31 @@ class StatHatAdapter(Adapter[Stat]):
 
 
 # -- Countly --------------------------------------------------------------------------------------
-class CountlyAdapter(Adapter[Event]):
+#: The parts of a ``/_admin/seed`` countly section (what ``export countly`` writes, one object a line).
+_COUNTLY_SEED_PARTS = frozenset({"apps", "members", "documents", "remote_config", "sdk_config"})
+
+
+class CountlyAdapter(Adapter[Event | dict[str, Any]]):
     name = "countly"
     what = "event"
     fields = frozenset({"key", "count", "sum", "dur", "segmentation", "timestamp", "device_id"})
 
-    def item(self, data: dict[str, Any]) -> Event:
+    def __init__(self) -> None:
+        self.seeding: bool | None = None  # None until the first line says: seed parts (an export) or events
+
+    def item(self, data: dict[str, Any]) -> Event | dict[str, Any]:
+        seed_part = bool(data) and "key" not in data and set(data) <= _COUNTLY_SEED_PARTS
+        if self.seeding is not None and seed_part != self.seeding:
+            raise ValidationError("a file holds events or seed parts (an export), not both: import them apart",
+                                  field=next(iter(data), "key"))
+        if seed_part:
+            _seed_part("countly/seed", data)
+            self.seeding, self.what = True, "seed part"
+            return data
+        self.seeding = False
+        return self.event(data)
+
+    def event(self, data: dict[str, Any]) -> Event:
         _only(data, self.fields)
         key = _text(data, "key", required=True)
         assert key is not None
@@ -239,7 +262,9 @@ class CountlyAdapter(Adapter[Event]):
         return Event(key, 1 if count is None else count, _number(data, "sum"), _number(data, "dur"),
                      _object(data, "segmentation"), _integer(data, "timestamp"), _text(data, "device_id"))
 
-    def line(self, item: Event) -> dict[str, Any]:
+    def line(self, item: Event | dict[str, Any]) -> dict[str, Any]:
+        if isinstance(item, dict):
+            return item
         out: dict[str, Any] = {"key": item.key, "count": item.count}
         for name in ("sum", "dur", "segmentation", "timestamp", "device_id"):
             value = getattr(item, name)
@@ -247,12 +272,20 @@ class CountlyAdapter(Adapter[Event]):
                 out[name] = dict(value) if name == "segmentation" else value
         return out
 
-    def sink(self, conn: Connection, on_error: OnError[Event]) -> Sink[Event]:
+    def sink(self, conn: Connection, on_error: OnError[Any]) -> Sink[Any]:
+        if self.seeding:
+            return _seed_sink(conn, "countly", on_error)
         client = CountlyClient(base_url=conn.base_url, app_key=conn.cred("app_key", required="an app key"),
                                device_id=conn.cred("device_id") or "analytics-kit", http_client=conn.http,
                                batch=BatchConfig(max_items=100, when_full="block", block_timeout=None),
                                on_error=on_error)
         return Sink(client.events_batcher, client.close, client.send_events)
+
+    def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
+        section = admin_get(conn, "/_admin/countly/export")["countly"]
+        for part in ("apps", "members", "documents"):  # apps first: a document names its app
+            for obj in section[part]:
+                yield {part: [obj]}
 
 
 # -- Taplytics ------------------------------------------------------------------------------------
@@ -419,32 +452,49 @@ class ReportsAdapter(Adapter[dict[str, Any]]):
     what = "seed part"
 
     def item(self, data: dict[str, Any]) -> dict[str, Any]:
-        import schemas
-
-        errors = schemas.validate("reports/seed", data)
-        if errors:
-            raise ValidationError(str(errors[0]), field=errors[0].path)
+        _seed_part("reports/seed", data)
         return data
 
     def line(self, item: dict[str, Any]) -> dict[str, Any]:
         return item
 
     def sink(self, conn: Connection, on_error: OnError[dict[str, Any]]) -> Sink[dict[str, Any]]:
-        def seed(batch: list[dict[str, Any]]) -> None:
-            merged: dict[str, list[Any]] = {}
-            for part in batch:
-                for kind, objects in part.items():
-                    merged.setdefault(kind, []).extend(objects)
-            admin_post(conn, "/_admin/seed", {"reports": merged})
-
-        return Sink(Batcher(seed, config=BatchConfig(max_items=500, when_full="block", block_timeout=None),
-                            on_error=on_error), lambda: None)
+        return _seed_sink(conn, "reports", on_error)
 
     def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
         section = admin_get(conn, "/_admin/reports/export")["reports"]
         for kind, objects in section.items():  # in the order the seed checks references
             for obj in objects:
                 yield {kind: [obj]}
+
+
+# -- seed parts (reports, and Countly's export) ---------------------------------------------------
+def _seed_part(schema: str, data: dict[str, Any]) -> None:
+    import schemas
+
+    errors = schemas.validate(schema, data)
+    if errors:
+        raise ValidationError(str(errors[0]), field=errors[0].path)
+
+
+def _seed_sink(conn: Connection, service: str, on_error: OnError[dict[str, Any]]) -> Sink[dict[str, Any]]:
+    """Lines that are parts of a ``/_admin/seed`` section, merged into one seed a batch (lists joined, objects
+    updated), in the order they were read."""
+    def seed(batch: list[dict[str, Any]]) -> None:
+        merged: dict[str, Any] = {}
+        for part in batch:
+            for kind, objects in part.items():
+                if isinstance(objects, dict):
+                    merged.setdefault(kind, {}).update(objects)
+                else:
+                    merged.setdefault(kind, []).extend(objects)
+        admin_post(conn, "/_admin/seed", {service: merged})
+
+    # A stored document (a month of buckets) may be large: one is allowed up to 4 MiB, a batch up to 8 MiB
+    # (the server takes 10 MiB a body).
+    config = BatchConfig(max_items=500, max_bytes=8 * 1024 * 1024, max_item_bytes=4 * 1024 * 1024,
+                         when_full="block", block_timeout=None)
+    return Sink(Batcher(seed, config=config, on_error=on_error), lambda: None)
 
 
 ADAPTERS: dict[str, Callable[[], Adapter[Any]]] = {

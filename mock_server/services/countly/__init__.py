@@ -246,6 +246,13 @@ class CountlyService(Service):
                 raise ServiceError(404, "no such app user")
             return reply(user)
 
+        @bp.get("/export")
+        def export() -> Response:
+            """The whole state as a ``/_admin/seed`` section: ``{"countly": {"apps", "members", "documents"}}``."""
+            from .export import export_seed
+
+            return reply({"countly": export_seed(self.store)})
+
         @bp.post("/clock")
         def set_clock() -> Response:
             """Freeze the server clock at ``{"now": <unix seconds>}`` (or ``{"now": null}`` for real time)."""

@@ -87,9 +87,23 @@ class CountlyBackend:
                 if ns == SDK_CONFIG:
                     values = {"t": int(self.now() * 1000), "c": values}
                 self.store.put(ns, app_id, values)
+        for doc in data.get("documents", []):
+            self._seed_document(doc)
         counts = {"apps": len(data.get("apps", [])), "members": len(data.get("members", []))}
-        counts.update({name: len(data[name]) for name in ("remote_config", "sdk_config") if name in data})
+        counts.update({name: len(data[name]) for name in ("remote_config", "sdk_config", "documents") if name in data})
         return counts
+
+    def _seed_document(self, doc: dict[str, Any]) -> None:
+        """One stored document as ``export_seed`` wrote it (``documents`` of the seed)."""
+        from .export import APP_DOCUMENTS, KEYED_DOCUMENTS
+
+        app_id, kind = doc["app_id"], doc["kind"]
+        if self.app(app_id) is None:
+            raise ServiceError(400, f"documents: no app has app_id {app_id!r}")
+        if kind in APP_DOCUMENTS:
+            self.store.put(APP_DOCUMENTS[kind], app_id, doc["value"])
+        else:
+            self.store.put(KEYED_DOCUMENTS[kind](app_id), doc["key"], doc["value"])
 
     def app(self, app_id: str) -> dict[str, Any] | None:
         value: dict[str, Any] | None = self.store.get(APPS, app_id)
