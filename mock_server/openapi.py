@@ -12,7 +12,7 @@ components the operations reach are included; the schema files stay the one sour
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urljoin
 
@@ -26,10 +26,27 @@ F = TypeVar("F", bound=Callable[..., Any])
 _ATTR = "_openapi_operation"
 
 
-def operation(summary: str, *, query: str | None = None, form: str | None = None, json: str | None = None,
-              responses: dict[int, str | None] | None = None) -> Callable[[F], F]:
-    """Declare a view's request (query parameters, form body, JSON body) and responses by schema name."""
-    spec = {"summary": summary, "query": query, "form": form, "json": json, "responses": responses or {200: None}}
+#: A response schema: one schema name, several (any of them), or None (no body, or a body not described).
+Schema = str | list[str] | None
+
+
+def operation(summary: str, *, description: str | None = None, query: str | None = None, form: str | None = None,
+              json: str | None = None, body_required: bool = False, path: dict[str, str] | None = None,
+              security: Sequence[str | tuple[str, ...]] | None = None,
+              responses: dict[int, Schema | dict[str, Schema]] | None = None) -> Callable[[F], F]:
+    """Declare a view's request and responses by schema name.
+
+    ``query``: an object schema whose properties are the query parameters (on a method with a body, only when it is
+    not the ``form`` schema itself: the same fields are then the form's). ``form``/``json``: the body of POST (and PUT,
+    PATCH), ``body_required`` when one must be sent. ``path``: a schema a path variable (else a non-empty string).
+    ``security``: the service's ``security_schemes`` of which any one authenticates (a tuple: these together); their
+    parameters leave the parameter list. ``responses``: a schema a status, or a dict of them by method
+    (``{"GET": ...}``).
+    """
+    default: dict[int, Schema | dict[str, Schema]] = {200: None}
+    spec: dict[str, Any] = {"summary": summary, "description": description, "query": query, "form": form, "json": json,
+            "body_required": body_required, "path": path or {}, "security": security,
+            "responses": responses or default}
 
     def mark(view: F) -> F:
         setattr(view, _ATTR, spec)
@@ -122,14 +139,47 @@ def _resolve(name: str) -> dict[str, Any]:
     return result
 
 
-def _query_parameters(name: str) -> list[dict[str, Any]]:
+def _query_parameters(name: str, skip: set[str]) -> list[dict[str, Any]]:
     shape = _resolve(name)
     required = set(shape.get("required", []))
-    return [
-        {"name": prop, "in": "query", "required": prop in required,
-         "schema": _ref(f"{name}{'' if '#' in name else '#'}/properties/{prop}")}
-        for prop in shape.get("properties", {})
-    ]
+    out = []
+    for prop in shape.get("properties", {}):
+        if prop in skip:
+            continue
+        where = f"{name}{'' if '#' in name else '#'}/properties/{prop}"
+        param: dict[str, Any] = {"name": prop, "in": "query", "required": prop in required}
+        if shape["properties"][prop].get("contentMediaType") == "application/json":  # JSON text: say its shape
+            param["content"] = {"application/json": {"schema": _ref(f"{where}/contentSchema")}}
+        else:
+            param["schema"] = _ref(where)
+        description = shape["properties"][prop].get("description")
+        if description:
+            param["description"] = description
+        out.append(param)
+    return out
+
+
+def _path_parameter(name: str, schema: str | None) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": "path", "required": True,
+                             "schema": _ref(schema) if schema else {"type": "string", "minLength": 1}}
+    if schema and "description" in _resolve(schema):
+        param["description"] = _resolve(schema)["description"]
+    return param
+
+
+def _response(status: int, schema: Schema) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": _REASONS.get(status, str(status))}
+    if schema is not None:
+        shape = _ref(schema) if isinstance(schema, str) else {"anyOf": [_ref(name) for name in schema]}
+        out["content"] = {"application/json": {"schema": shape}}
+    return out
+
+
+#: What the HTTP layer answers before any view, on every operation (errors.py): in the service's error style.
+_HTTP_LAYER = {414: "request target over the server's limit", 431: "request headers over the server's limit"}
+_REASONS = {200: "OK", 201: "Created", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
+            402: "Payment Required", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+            413: "request body over the server's limit", **_HTTP_LAYER}
 
 
 def _operation_id(method: str, path: str) -> str:
@@ -139,6 +189,8 @@ def _operation_id(method: str, path: str) -> str:
 
 def build(app: Flask, service: str) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``service`` as this app serves it."""
+    owner = app.extensions["analytics_api_kit"].services[service]
+    schemes: dict[str, dict[str, Any]] = owner.security_schemes
     paths: dict[str, dict[str, Any]] = {}
     prefix = f"/{service}/"
     for rule in app.url_map.iter_rules():
@@ -148,38 +200,55 @@ def build(app: Flask, service: str) -> dict[str, Any]:
         if spec is None:
             continue
         path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
-        params: list[dict[str, Any]] = [  # the path's own variables (not a rule's defaults)
-            {"name": arg, "in": "path", "required": True, "schema": {"type": "string"}}
-            for arg in sorted(re.findall(r"\{([^{}]+)\}", path))
-        ]
-        if spec["query"]:
-            params += _query_parameters(spec["query"])
+        path_params = [_path_parameter(arg, spec["path"].get(arg))
+                       for arg in sorted(re.findall(r"\{([^{}]+)\}", path))]  # the path's own (not a rule's defaults)
+        security = spec["security"] or []
+        in_query = {schemes[name]["name"] for names in security
+                    for name in ([names] if isinstance(names, str) else names) if schemes[name].get("in") == "query"}
         content = {}
         if spec["json"]:
             content["application/json"] = {"schema": _ref(spec["json"])}
         if spec["form"]:
             content["application/x-www-form-urlencoded"] = {"schema": _ref(spec["form"])}
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            has_body = bool(content) and method in ("POST", "PUT", "PATCH")
+            params = list(path_params)
+            if spec["query"] and not (has_body and spec["query"] == spec["form"]):
+                params += _query_parameters(spec["query"], in_query)
+            statuses: dict[int, Schema] = {}
+            for status, schema in spec["responses"].items():
+                if isinstance(schema, dict):
+                    if method not in schema:
+                        continue
+                    schema = schema[method]
+                statuses[status] = schema
+            error = spec["responses"].get(400, owner.error_schema)
+            for status in (*_HTTP_LAYER, *((413,) if has_body else ())):
+                statuses.setdefault(status, error if isinstance(error, (str, list)) else owner.error_schema)
             op: dict[str, Any] = {
                 "summary": spec["summary"],
+                **({"description": spec["description"]} if spec["description"] else {}),
                 "operationId": _operation_id(method, path),
                 "parameters": params,
-                "responses": {
-                    str(status): {"description": str(status)} | (
-                        {"content": {"application/json": {"schema": _ref(schema)}}} if schema else {})
-                    for status, schema in spec["responses"].items()
-                },
+                "responses": {str(status): _response(status, schema) for status, schema in sorted(statuses.items())},
             }
-            if content and method in ("POST", "PUT", "PATCH"):
-                op["requestBody"] = {"content": content}
+            if security:
+                op["security"] = [{name: []} if isinstance(name, str) else {key: [] for key in name}
+                                  for name in security]
+            if has_body:
+                op["requestBody"] = {"content": content, "required": spec["body_required"]}
             paths.setdefault(path, {})[method.lower()] = op
     paths = dict(sorted(paths.items()))
+    components: dict[str, Any] = {"schemas": _components(paths)}
+    if schemes:
+        components["securitySchemes"] = schemes
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": f"analytics-api-kit reference server: {service}", "version": "1"},
+        "info": {"title": f"analytics-api-kit reference server: {service}", "version": "1",
+                 **({"description": owner.openapi_description} if owner.openapi_description else {})},
         "paths": paths,
-        "components": {"schemas": _components(paths)},
+        "components": components,
     }
 
 

@@ -208,16 +208,19 @@ def test_openapi_declares_the_query_parameters() -> None:
     def names(path: str, method: str) -> dict[str, bool]:
         return {p["name"]: p["required"] for p in paths[path][method]["parameters"] if p["in"] == "query"}
 
-    users = {"api_token": False, "user_id": False, "email": False, "page": False, "per_page": False}
+    users = {"user_id": False, "email": False, "page": False, "per_page": False}
     for method in ("get", "post", "delete"):
         assert names("/taplytics/v2/users", method) == users
         assert names("/taplytics/v2/users/{user_id}", method) == users
-    paged = {"api_token": False, "page": False, "per_page": False}
+    paged = {"page": False, "per_page": False}
     assert names("/taplytics/v2/experiments", "get") == names("/taplytics/v2/push", "get") == paged
-    assert names("/taplytics/v2/usersByToken", "get") == {"api_token": False, "per_page": False,
+    assert names("/taplytics/v2/usersByToken", "get") == {"per_page": False,
                                                           "paginationToken": False}
-    assert names("/taplytics/v2/events", "post") == {"api_token": False, "session_id": True}
-    assert names("/taplytics/v2/push/{push_id}", "get") == {"api_token": False}
+    assert names("/taplytics/v2/events", "post") == {"session_id": True}
+    assert names("/taplytics/v2/push/{push_id}", "get") == {}
+    # api_token is the security scheme of every operation (its query parameter, or the x-access-token header)
+    assert all(op["security"] == [{"api_token": []}, {"access_token": []}]
+               for item in paths.values() for op in item.values())
 
 
 @pytest.mark.parametrize(("raw", "ok"), [("1", True), ("100", True), ("007", True), ("0", False), ("00", False),

@@ -25,6 +25,12 @@ class Service:
     name: ClassVar[str]
     #: The schema the ``/_admin/seed`` section of this service must match (``"<name>/seed"``).
     seed_schema: ClassVar[str | None] = None
+    #: The OpenAPI document's ``components.securitySchemes``: how a request carries the service's credentials.
+    security_schemes: ClassVar[dict[str, dict[str, Any]]] = {}
+    #: The schema of the service's error replies (what the HTTP layer's 413, 414 and 431 answer in its style).
+    error_schema: ClassVar[str | None] = None
+    #: The document's ``info.description``: what the service does that no schema says.
+    openapi_description: ClassVar[str | None] = None
 
     def __init__(self, store: Store, config: Config) -> None:
         self.store = store

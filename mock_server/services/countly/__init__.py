@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ...errors import ServiceError
 from ...http import check, json_body_if_any, reply
-from ...openapi import operation
+from ...openapi import not_an_operation, operation
 from ..base import Service
 from .backend import CLOCK, DEV_API_KEY, DEV_APP_ID, DEV_APP_KEY, DEV_READONLY_KEY, CountlyBackend, fail
 from .model import APPS, MEMBERS
@@ -22,6 +22,10 @@ from .model import APPS, MEMBERS
 __all__ = ["CountlyService"]
 
 RESULT = "countly/replies#/$defs/result"  # every {"result": ...} reply
+PARAMS = "countly/params#/$defs/"
+READS = "countly/reads#/$defs/"
+#: Who may read: a member's api_key, or a token (auth_token, or the countly-token header) that names one.
+MEMBER = ("api_key", "auth_token", "countly_token")
 
 EXTRA_HEADERS = {
     "X-Frame-Options": "deny",
@@ -121,6 +125,26 @@ def out(body: Any, status: int = 200, *, schema: str | None = None) -> Response:
 class CountlyService(Service):
     name = "countly"
     seed_schema = "countly/seed"
+    error_schema = RESULT
+    security_schemes = {
+        "app_key": {"type": "apiKey", "in": "query", "name": "app_key",
+                    "description": "The app's key: the write API (/i, /i/bulk) and /o/sdk. Unknown: 400 App does not "
+                                   "exist (Countly's status). Also a body field."},
+        "api_key": {"type": "apiKey", "in": "query", "name": "api_key",
+                    "description": "A member's API key: the read API and management. Unknown: 401 User does not exist; "
+                                   "missing (and no token): 400. Also a body field."},
+        "auth_token": {"type": "apiKey", "in": "query", "name": "auth_token",
+                       "description": "A token that names a member, instead of api_key."},
+        "countly_token": {"type": "apiKey", "in": "header", "name": "countly-token",
+                          "description": "The same token as a header (what the web SDK sends)."},
+    }
+    openapi_description = (
+        "Countly's write API (/i, /i/bulk), SDK start-up reads (/o/sdk), read API (/o, /o/analytics/*) and app reset. "
+        "Every endpoint takes GET or POST; its parameters come in the query, a form, a multipart or a JSON object "
+        "body, merged (a body field wins). Every reply is application/json; charset=utf-8; a callback parameter "
+        "(a JavaScript identifier path, else 400) wraps any reply, errors too, as JSONP, whose body is then not "
+        "JSON: it is left out of the parameters here. OPTIONS answers a CORS preflight (200, no body) on every path. "
+        "An unknown path is Countly's 400 {\"result\": \"Invalid path\"}.")
 
     def setup(self) -> None:
         self.backend = CountlyBackend(self.store, dict(self.settings))
@@ -169,7 +193,7 @@ class CountlyService(Service):
 
         @bp.route("/i", methods=methods)
         @operation("Write API: sessions, metrics, events, location (query, form, multipart or JSON)",
-                   responses={200: RESULT, 400: RESULT, 405: RESULT})
+                   query=PARAMS + "write", security=["app_key"], responses={200: RESULT, 400: RESULT})
         def write() -> Response:
             body = request.get_data(as_text=True) if request.method == "POST" else ""
             if request.mimetype == "multipart/form-data":
@@ -179,31 +203,35 @@ class CountlyService(Service):
             return out(result, schema="countly/replies#/$defs/result")
 
         @bp.route("/i/bulk", methods=methods)
-        @operation("Write API in bulk: requests=[...] (a JSON array or its text)", responses={200: RESULT, 400: RESULT})
+        @operation("Write API in bulk: requests=[...] (a JSON array or its text)", query=PARAMS + "bulk",
+                   description="An entry's own app_key wins over the request's; the request's is optional.",
+                   security=["app_key", ()], responses={200: RESULT, 400: RESULT})
         def bulk() -> Response:
             return out(backend.bulk(_params(), ip=_ip(), user_agent=request.headers.get("User-Agent")),
                        schema="countly/replies#/$defs/result")
 
         @bp.route("/o/sdk", methods=methods)
         @operation("SDK start-up reads with the app_key: method=sc (SDK configuration), fetch_remote_config "
-                   "and rc (remote config; keys, omit_keys)",
-                   responses={200: "countly/reads#/$defs/sdk", 400: RESULT})
+                   "and rc (remote config; keys, omit_keys)", query=PARAMS + "sdk", security=["app_key"],
+                   responses={200: READS + "sdk", 400: RESULT})
         def sdk() -> Response:
             p = _params()
             schema = "countly/reads#/$defs/" + ("sdk_config" if p.get("method") == "sc" else "remote_config")
             return out(backend.sdk(p), schema=schema)
 
         @bp.route("/i/apps/reset", methods=methods)
-        @operation("Reset an app's data (admin api_key, args={app_id, period})",
-                   responses={200: RESULT, 400: RESULT, 401: RESULT})
+        @operation("Reset an app's data (admin api_key, args={app_id, period})", query=PARAMS + "reset",
+                   security=MEMBER, responses={200: RESULT, 400: RESULT, 401: RESULT})
         def reset_app() -> Response:
             return out(backend.reset_app(_params(), request.headers.get("countly-token")),
                        schema="countly/replies#/$defs/result")
 
         @bp.route("/o", methods=methods)
         @operation("Read API: sessions, users, locations, carriers, devices, device_details, app_versions, density, "
-                   "events, get_events, cities, langs, total_users, views",
-                   responses={200: "countly/reads#/$defs/time_object", 400: RESULT, 401: RESULT})
+                   "events, get_events, cities, langs, total_users, views", query=PARAMS + "read", security=MEMBER,
+                   responses={200: [READS + name for name in ("time_object", "get_events", "total_users",
+                                                                "views_table", "views_names", "views_data")],
+                              400: RESULT, 401: RESULT})
         def read() -> Response:
             p = _params()
             method = p.get("method")
@@ -216,10 +244,16 @@ class CountlyService(Service):
                     method if method in ("get_events", "total_users") else "time_object")
             return out(escape_read(backend.read(p, request.headers.get("countly-token"))), schema=schema)
 
-        @bp.route("/o/analytics", defaults={"sub": ""}, methods=methods)  # no sub-path: Countly's own 400s
+        @bp.route("/o/analytics", methods=methods)
+        @not_an_operation
+        def analytics_root() -> Response:  # no sub-path: Countly's own 400s (missing app_id, Invalid path)
+            return analytics("")
+
         @bp.route("/o/analytics/<path:sub>", methods=methods)
-        @operation("Analytics: dashboard, countries and the events overview",
-                   responses={200: "countly/dashboard", 400: RESULT, 401: RESULT})
+        @operation("Analytics: dashboard, countries and the events overview", query=PARAMS + "analytics",
+                   path={"sub": PARAMS + "analytics_path"}, security=MEMBER,
+                   responses={200: ["countly/dashboard", "countly/countries", READS + "event_totals"],
+                              400: RESULT, 401: RESULT})
         def analytics(sub: str) -> Response:
             p = _params()
             result = backend.analytics(sub, p, request.headers.get("countly-token"))

@@ -23,9 +23,19 @@ __all__ = ["CyfeService"]
 _PUSH_KEY = re.compile(r"(/api/push/)[^/\s]+")
 
 
+#: Cyfe's row rule, which JSON Schema cannot say (an object's keys have no order in it).
+FIRST_KEY = (
+    "Each row of data is an object whose FIRST key is the element (Date: a real YYYYMMDD date, as a string or an "
+    "integer; any other label: a non-empty value) and whose other keys are metrics with numeric values (a trailing % "
+    "marks a percentage metric). A push with an element already stored adds its values (onduplicate: replace). "
+    "Every metric an option names must be in data. The widget key in the path is the credential: unknown, 404.")
+
+
 class CyfeService(Service):
     name = "cyfe"
     seed_schema = "cyfe/seed"
+    error_schema = "cyfe/push#/$defs/error"
+    openapi_description = FIRST_KEY
 
     def setup(self) -> None:
         self.backend = CyfeBackend(self.store, accept_any_widget=bool(self.settings.get("accept_any_widget")))
@@ -54,7 +64,8 @@ class CyfeService(Service):
         backend = self.backend
 
         @bp.post("/api/push/<widget_key>")
-        @operation("Push rows of metrics into a widget", json="cyfe/push#/$defs/body",
+        @operation("Push rows of metrics into a widget", description=FIRST_KEY, json="cyfe/push#/$defs/body",
+                   body_required=True, path={"widget_key": "cyfe/push#/$defs/widget_key"},
                    responses={200: "cyfe/push#/$defs/reply", 400: "cyfe/push#/$defs/error",
                               404: "cyfe/push#/$defs/error", 413: "cyfe/push#/$defs/error"})
         def push(widget_key: str) -> Response:

@@ -24,6 +24,14 @@ __all__ = ["ReportsService"]
 class ReportsService(Service):
     name = "reports"
     seed_schema = "reports/seed"
+    error_schema = "reports/analytics#/$defs/error"
+    security_schemes = {
+        "bearer": {"type": "http", "scheme": "bearer",
+                   "description": "Authorization: Bearer <token>. Missing, not Bearer, or unknown: 401."},
+    }
+    openapi_description = (
+        "Aggregations over the reports of a channel between start_date (inclusive) and end_date (exclusive), "
+        "ISO 8601 instants (a naive one is UTC); start_date after end_date is a 400. An unknown endpoint is a 404.")
 
     def setup(self) -> None:
         self.backend = ReportsBackend(self.store)
@@ -51,7 +59,7 @@ class ReportsService(Service):
             method, schema = ENDPOINTS[name]
             query = "field_selection_query" if name == "reports_per_field_selection" else "query"
 
-            @operation(f"Analytics API v4: {name}", query=f"reports/analytics#/$defs/{query}",
+            @operation(f"Analytics API v4: {name}", query=f"reports/analytics#/$defs/{query}", security=["bearer"],
                        responses={200: f"reports/analytics#/$defs/{schema}", 400: "reports/analytics#/$defs/error",
                                   401: "reports/analytics#/$defs/error", 404: "reports/analytics#/$defs/error"})
             def view() -> Response:

@@ -23,9 +23,31 @@ __all__ = ["StatHatService"]
 _HTTP_LAYER = frozenset({404, 405, 413, 414, 429, 431, 500, 502, 503, 504})
 
 
+REPLY = "stathat/ez#/$defs/reply"
+#: StatHat's habit, which OpenAPI cannot say: the API's own errors are HTTP 200 with the status in the body.
+ERRORS_IN_BODY = (
+    "StatHat answers its own errors (a missing or unknown key, a bad stat name, count and value both or neither, "
+    "a bad number or t) with HTTP 200 and the error's status in the body: {\"status\": 400, \"msg\": \"...\"}; "
+    "success is {\"status\": 200, \"msg\": \"ok\"}. The 200 response's schema admits both. Only the HTTP layer's "
+    "errors (body over the limit, request target or headers too large) carry their HTTP status.")
+
+
 class StatHatService(Service):
     name = "stathat"
     seed_schema = "stathat/seed"
+    error_schema = REPLY
+    security_schemes = {
+        "ezkey": {"type": "apiKey", "in": "query", "name": "ezkey",
+                  "description": "The account's ezkey (email is its alias), for the EZ API: a query or form field; a "
+                                 "JSON batch carries it in the body (ezkey), which OpenAPI cannot say of a key."},
+        "counter_key": {"type": "apiKey", "in": "query", "name": "key",
+                        "description": "Classic API: the private key of a counter stat (a query or form field)."},
+        "value_key": {"type": "apiKey", "in": "query", "name": "key",
+                      "description": "Classic API: the private key of a value stat (a query or form field)."},
+        "ukey": {"type": "apiKey", "in": "query", "name": "ukey",
+                 "description": "Classic API: the user's private key (a query or form field), with the stat's key."},
+    }
+    openapi_description = ERRORS_IN_BODY
 
     def setup(self) -> None:
         self.backend = StatHatBackend(self.store, accept_any_ezkey=bool(self.settings.get("accept_any_ezkey")))
@@ -51,9 +73,9 @@ class StatHatService(Service):
         backend = self.backend
 
         @bp.route("/ez", methods=["GET", "POST"])
-        @operation("EZ API: count or value for a stat (form, query, or a JSON batch)",
+        @operation("EZ API: count or value for a stat (form, query, or a JSON batch)", description=ERRORS_IN_BODY,
                    query="stathat/ez#/$defs/params", form="stathat/ez#/$defs/params", json="stathat/ez#/$defs/batch",
-                   responses={200: "stathat/ez#/$defs/reply", 413: "stathat/ez#/$defs/reply"})
+                   body_required=True, security=["ezkey"], responses={200: REPLY})
         def ez() -> Response:
             if request.method == "POST" and request.mimetype == "application/json":
                 body = json_body()
@@ -80,14 +102,16 @@ class StatHatService(Service):
             return _ok()
 
         @bp.route("/c", methods=["GET", "POST"])
-        @operation("Classic API: count for a stat created beforehand", query="stathat/classic#/$defs/counter",
-                   form="stathat/classic#/$defs/counter", responses={200: "stathat/ez#/$defs/reply"})
+        @operation("Classic API: count for a stat created beforehand", description=ERRORS_IN_BODY,
+                   query="stathat/classic#/$defs/counter", form="stathat/classic#/$defs/counter", body_required=True,
+                   security=[("counter_key", "ukey")], responses={200: REPLY})
         def classic_count() -> Response:
             return classic("counter")
 
         @bp.route("/v", methods=["GET", "POST"])
-        @operation("Classic API: value for a stat created beforehand", query="stathat/classic#/$defs/value",
-                   form="stathat/classic#/$defs/value", responses={200: "stathat/ez#/$defs/reply"})
+        @operation("Classic API: value for a stat created beforehand", description=ERRORS_IN_BODY,
+                   query="stathat/classic#/$defs/value", form="stathat/classic#/$defs/value", body_required=True,
+                   security=[("value_key", "ukey")], responses={200: REPLY})
         def classic_value() -> Response:
             return classic("value")
 

@@ -29,9 +29,22 @@ __all__ = ["TaplyticsService"]
 _URI_SAFE = "!$%&'()*+,/:;=?@[]~"  # reserved characters and "%": an existing escape is kept as it is
 
 
+AUTH = ("api_token", "access_token")
+
+
 class TaplyticsService(Service):
     name = "taplytics"
     seed_schema = "taplytics/seed"
+    security_schemes = {
+        "api_token": {"type": "apiKey", "in": "query", "name": "api_token",
+                      "description": "The project's API token (also api_token in a JSON body). "
+                                     "Missing or unknown: 401."},
+        "access_token": {"type": "apiKey", "in": "header", "name": "x-access-token",
+                         "description": "The same token as a header."},
+    }
+    openapi_description = (
+        "Every request needs the API token. Collections (GET /v2/users, /v2/experiments, /v2/push) answer a page with "
+        "a Link header (first, prev, next, last: this request's URL with only page changed).")
 
     def setup(self) -> None:
         self.backend = TaplyticsBackend(self.store, project_id=str(self.settings.get("project_id", "dev-project")))
@@ -70,8 +83,11 @@ class TaplyticsService(Service):
         @bp.route("/v2/users", methods=["GET", "POST", "DELETE"])
         @bp.route("/v2/users/<user_id>", methods=["GET", "POST", "DELETE"])
         @operation("Users: list (paged, Link header), or get / create-or-update / delete one by id, user_id or email",
-                   query="taplytics/query#/$defs/users", json="taplytics/user#/$defs/write",
-                   responses={200: "taplytics/user#/$defs/user", 204: None, 400: None, 401: None, 402: None, 404: None})
+                   query="taplytics/query#/$defs/users", json="taplytics/user#/$defs/write", body_required=True,
+                   security=AUTH,
+                   responses={200: {"GET": ["taplytics/user#/$defs/list", "taplytics/user#/$defs/user"],
+                                    "POST": "taplytics/user#/$defs/user"},
+                              204: {"DELETE": None}, 400: None, 401: None, 402: None, 404: None})
         def users(user_id: str | None = None) -> Response:
             ref = ("id", user_id) if user_id is not None else _query_ref()
             if request.method == "POST":
@@ -93,7 +109,7 @@ class TaplyticsService(Service):
             return reply(backend.get_user(ref), schema="taplytics/user#/$defs/user")
 
         @bp.get("/v2/usersByToken")
-        @operation("Users by pagination token", query="taplytics/query#/$defs/by_token",
+        @operation("Users by pagination token", query="taplytics/query#/$defs/by_token", security=AUTH,
                    responses={200: "taplytics/user#/$defs/by_token", 400: None, 401: None})
         def users_by_token() -> Response:
             per_page = min(_int_param("per_page", MAX_PER_PAGE), MAX_PER_PAGE)
@@ -101,14 +117,15 @@ class TaplyticsService(Service):
             return reply(backend.users_by_token(token, per_page), schema="taplytics/user#/$defs/by_token")
 
         @bp.get("/v2/experiments")
-        @operation("Experiments, paged with a Link header", query="taplytics/query#/$defs/collection",
-                   responses={200: "taplytics/experiment#/$defs/list", 401: None})
+        @operation("Experiments, paged with a Link header", query="taplytics/query#/$defs/collection", security=AUTH,
+                   responses={200: "taplytics/experiment#/$defs/list", 400: None, 401: None})
         def experiments() -> Response:
             return collection(EXPERIMENTS, "taplytics/experiment#/$defs/list")
 
         @bp.route("/v2/experiments/<experiment_id>", methods=["GET", "DELETE"])
-        @operation("One experiment: get, or delete ({deleted, id})", query="taplytics/query#/$defs/auth",
-                   responses={200: "taplytics/experiment#/$defs/experiment", 401: None, 404: None})
+        @operation("One experiment: get, or delete ({deleted, id})", query="taplytics/query#/$defs/auth", security=AUTH,
+                   responses={200: {"GET": "taplytics/experiment#/$defs/experiment",
+                                    "DELETE": "taplytics/experiment#/$defs/deleted"}, 401: None, 404: None})
         def experiment(experiment_id: str) -> Response:
             if request.method == "DELETE":
                 return reply(backend.delete_experiment(experiment_id), schema="taplytics/experiment#/$defs/deleted")
@@ -116,7 +133,7 @@ class TaplyticsService(Service):
 
         @bp.post("/v2/events")
         @operation("Events of a session (session_id), at most 100 a request", query="taplytics/query#/$defs/events",
-                   json="taplytics/event#/$defs/batch",
+                   json="taplytics/event#/$defs/batch", body_required=True, security=AUTH,
                    responses={200: "taplytics/event#/$defs/reply", 400: None, 401: None})
         def events() -> Response:
             stored = backend.add_events(request.args.get("session_id"), json_body())
@@ -124,15 +141,16 @@ class TaplyticsService(Service):
 
         @bp.route("/v2/push", methods=["GET", "POST"])
         @operation("Push notifications: list (paged, Link header) or create", query="taplytics/query#/$defs/collection",
-                   json="taplytics/push#/$defs/create",
-                   responses={200: "taplytics/push#/$defs/push", 400: None, 401: None})
+                   json="taplytics/push#/$defs/create", body_required=True, security=AUTH,
+                   responses={200: {"GET": "taplytics/push#/$defs/list", "POST": "taplytics/push#/$defs/push"},
+                              400: None, 401: None})
         def pushes() -> Response:
             if request.method == "POST":
                 return reply(backend.create_push(json_body()), schema="taplytics/push#/$defs/push")
             return collection(PUSHES, "taplytics/push#/$defs/list")
 
         @bp.get("/v2/push/<push_id>")
-        @operation("One push notification", query="taplytics/query#/$defs/auth",
+        @operation("One push notification", query="taplytics/query#/$defs/auth", security=AUTH,
                    responses={200: "taplytics/push#/$defs/push", 401: None, 404: None})
         def push(push_id: str) -> Response:
             return reply(backend.get_push(push_id), schema="taplytics/push#/$defs/push")
