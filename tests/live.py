@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,14 @@ class Server:
         return response.json()
 
 
+#: The console script, as a user starts it.
+MOCK_SERVER = str(Path(sys.executable).with_name("mock-server"))
+
+
 @contextmanager
-def server_process(*args: str) -> Iterator[Server]:
+def server_process(*args: str, command: Sequence[str] = (sys.executable, "-m", "mock_server")) -> Iterator[Server]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "mock_server", "--port", str(port), *args], cwd=ROOT,
+    proc = subprocess.Popen([*command, "--port", str(port), *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:

@@ -19,7 +19,8 @@ from sdk import CountlyClient, CyfeClient, MetricOptions, ReportsClient, Stat, S
 from sdk.taplytics import where
 
 from .browser import browser
-from .live import ROOT, Server, server_process
+from .live import MOCK_SERVER, ROOT, Server, server_process
+from .servers import drop_schema, postgres_url
 
 __all__ = ["browser"]  # the fixture, imported for the tests below
 
@@ -294,6 +295,77 @@ def test_reports_aggregations_as_charts(page: Any, server: Server) -> None:
     over = numbers(page, f"{card} svg.over-time .pt", "data-y")
     assert sum(over) == sum(b.report_count for b in reports.reports_over_time(1, start, end)) == sum(hours)
     screenshot(page, "inspector-reports")
+
+
+# -- every store, several workers ---------------------------------------------------------------------
+def _workers(server: Server, want: int) -> int:
+    """How many worker processes the server runs (the children gunicorn's arbiter forks), once ``want`` are up
+    (the first may answer before the second is forked) or the server has had its chance."""
+    children: list[str] = []
+    for _ in range(200):
+        children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+        if len(children) >= want:
+            break
+        httpx.get(f"{server.url}/_admin/health", headers={"Connection": "close"})
+    return len(children)
+
+
+def click_tab(page: Any, tab: str) -> None:
+    page.click(f'#tabs button[data-tab="{tab}"]')
+    page.wait_for_selector(f"#panel-{tab}[data-loaded]", state="attached")
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_the_page_on_each_store_with_two_workers(browser: Any, store: str, tmp_path: Path) -> None:
+    """``mock-server --store sqlite:///... --workers 2`` and ``--store postgresql://...``: whichever worker
+    answers a request or a poll, the page shows every request and each service's state from the one store."""
+    url = f"sqlite:///{tmp_path / 'store.db'}" if store == "sqlite" else postgres_url()
+    try:
+        with server_process("--store", url, "--workers", "2", command=[MOCK_SERVER]) as server:
+            assert _workers(server, 2) == 2
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(f"{server.url}/_admin/ui")
+            page.wait_for_selector("body[data-ticks]")
+            page.evaluate("window.__sameDocument = true")
+            # Each on a connection of its own, so both workers take some; the page shows every one, live.
+            ids = [httpx.post(f"{server.url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "hits",
+                                                                "count": "1", "t": str(1_700_000_000 + i)},
+                              headers={"Connection": "close"}).headers["X-Request-Id"] for i in range(12)]
+            for request_id in ids:
+                page.wait_for_selector(f'#journal tbody tr[data-id="{request_id}"]')
+            page.click(f'#journal tbody tr[data-id="{ids[-1]}"]')
+            page.wait_for_function(f"document.getElementById('entry-id').textContent === '{ids[-1]}'")
+            assert "dev-ezkey" not in page.text_content("#entry-body")
+
+            with CountlyClient(base_url=f"{server.url}/countly", app_key="dev-app-key", device_id="w1") as countly:
+                countly.begin_session({"_os": "iOS"})
+            TaplyticsClient("dev-api-token", base_url=f"{server.url}/taplytics").users.save({"user_id": "w-u1"})
+            CyfeClient(widget_key="dev-widget", base_url=f"{server.url}/cyfe").push([{"Date": "20260101",
+                                                                                      "Users": 5}])
+            click_tab(page, "stathat")
+            hits = 'section.stat[data-name="hits"]'
+            assert float(page.get_attribute(f"{hits} .summary", "data-value")) == 12
+            page.goto(f"{server.url}/_admin/ui#countly")  # a hash followed: the same document, another tab
+            page.wait_for_selector("#panel-countly[data-loaded]", state="attached")
+            app = 'section.app[data-app-id="0123456789abcdef01234567"]'
+            assert page.get_attribute(f'{app} .num[data-key="total_sessions"] .total', "data-value") == "1"
+            click_tab(page, "taplytics")
+            assert page.eval_on_selector_all("#panel-taplytics tr.user", "rs => rs.map(r => r.dataset.userId)") \
+                == ["w-u1"]
+            click_tab(page, "cyfe")
+            point = 'section.widget[data-name="Development widget"] g.series[data-metric="Users"] .pt'
+            assert numbers(page, point, "data-y") == [5]
+            click_tab(page, "reports")  # the fresh server's reports: the default channel, no reports yet
+            assert page.evaluate("window.__sameDocument") is True
+            screenshot(page, f"inspector-{store}-2-workers")
+            context.close()
+            assert not errors, errors
+    finally:
+        if store == "postgresql":
+            drop_schema(url)
 
 
 def test_artefacts_folder_is_ignored_by_git() -> None:

@@ -455,5 +455,10 @@ document.querySelectorAll("#tabs button").forEach((b) => b.addEventListener("cli
 for (const id of ["f-service", "f-status", "f-path"]) {
   document.getElementById(id).addEventListener("input", () => { latestId = null; tick(true).then(schedule); });
 }
+// A hash typed or followed (#countly, the back button) switches the tab without a reload.
+window.addEventListener("hashchange", () => {
+  const tab = location.hash.slice(1);
+  if (tab !== activeTab && (RENDER[tab] || tab === "requests")) selectTab(tab);
+});
 const initial = location.hash.slice(1);
 selectTab(RENDER[initial] ? initial : "requests");
