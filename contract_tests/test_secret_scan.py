@@ -168,6 +168,22 @@ def _provoke_sync(base: str, s: dict[str, str], admin: Admin, scan: Scan) -> Non
     countly.flush()
     for c in clients:
         c.close()
+    _provoke_raw(base, s)
+
+
+def _provoke_raw(base: str, s: dict[str, str]) -> None:
+    """What no SDK sends but an app may: a path under a secret segment that no route has, secrets in a Referer
+    and the other headers that carry URLs, a Countly bulk body whose requests carry the app key."""
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=10) as http:
+        assert http.post(f"/cyfe/api/push/{s['widget']}/extra", json={"data": []}).status_code == 404
+        assert http.get(f"/cyfe/api/push/{s['widget']}").status_code == 405
+        referer = f"https://app.test/page?api_token={s['reports']}&ezkey={s['ezkey']}"
+        http.get("/stathat/nothing", headers={"Referer": referer, "Origin": f"{base}/cyfe/api/push/{s['widget']}"})
+        bulk = [{"app_key": s["app_key"], "device_id": "raw", "begin_session": 1}]
+        http.post("/countly/i/bulk", data={"requests": __import__("json").dumps(bulk)})
+        http.post("/taplytics/v2/users", json={"api_token": s["taplytics"], "user_id": "raw"})
 
 
 def _with_timeout(call: Callable[[], object], clients: tuple[Any, ...]) -> object:
@@ -208,12 +224,15 @@ async def _provoke_async(base: str, s: dict[str, str], admin: Admin, scan: Scan)
         fast_countly = countly.with_options(timeout=0.2)
         admin.fault(path="/countly/o", status=None, delay=0.5, times=2)
         await scan.aexpect_error(lambda: fast_countly.sessions())
+    await __import__("asyncio").to_thread(_provoke_raw, base, s)
 
 
 def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: Admin) -> None:
     import json
 
-    journal = json.dumps(admin.requests())
+    entries = admin.requests()
+    journal = json.dumps(entries)
+    assert sum(1 for e in entries if e.get("body")) >= 5  # bodies are journaled, so they are scanned too
     places = {"logs": "\n".join(logs.lines), "exceptions and reprs": "\n".join(scan.texts), "journal": journal}
     assert any("mock_server.access" in line for line in logs.lines)  # the access log was captured...
     assert any(line.startswith("httpx ") for line in logs.lines)  # ...and httpx's own lines

@@ -70,11 +70,26 @@ def state() -> Response:
 
 @blueprint.get("/requests")
 def requests() -> Response:
+    """The journal, oldest first: the newest ``limit`` entries that match every filter given (``method``,
+    ``path`` prefix, ``path_pattern`` regex over the whole masked path, ``status`` 404 or 4xx, ``service``,
+    ``since`` inclusive and ``until`` exclusive, each epoch seconds or an ISO 8601 instant)."""
     try:
         limit = int(parse_number(request.args.get("limit", "100"), "limit", minimum=1, maximum=10_000, integer=True))
     except RuleError:
         raise ServiceError(400, "limit: must be an integer from 1 to 10000") from None
-    return reply({"requests": journal.recent(limit, request.args.get("path"))})
+    return reply({"requests": journal.recent(limit, where=journal.parse_filter(request.args))})
+
+
+@blueprint.get("/requests/count")
+def count_requests() -> Response:
+    """How many journaled requests match the same filters as ``GET /_admin/requests`` (no limit)."""
+    return reply({"count": journal.count(journal.parse_filter(request.args))})
+
+
+@blueprint.delete("/requests")
+def clear_requests() -> Response:
+    """Empty the journal; nothing else changes."""
+    return reply({"deleted": journal.clear()})
 
 
 @blueprint.post("/faults")

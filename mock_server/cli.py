@@ -80,7 +80,7 @@ def banner(k: Kit, base: str, *, server: str = "", workers: int = 1, threads: in
         lines.append(f"  {name:<10} {base}/{name}" + (f"   [{creds}]" if creds else ""))
     if k.config.only:
         lines.append(f"  {k.config.only} is also served at {base}/")
-    lines.append(f"  admin      {base}/_admin/health, /_admin/reset, /_admin/seed, /_admin/requests")
+    lines.append(f"  admin      {base}/_admin/health, /_admin/reset, /_admin/seed, /_admin/requests, /_admin/faults")
     lines.append(f"  inspector  {base}/_admin/ui")
     lines.append("Ctrl-C to quit")
     return "\n".join(lines)

@@ -41,6 +41,8 @@ class Config:
     only: str | None = None
     #: How many requests ``/_admin/requests`` keeps.
     journal_size: int = 1000
+    #: How many bytes of each request body the journal keeps (secrets masked first; 0: none).
+    journal_body_max: int = 16 * 1024
     #: Per-service settings, e.g. ``{"countly": {"session_cooldown": 15}}``.
     services: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -8,20 +8,26 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import time
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from schemas.redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact_query
+from schemas import RuleError
+from schemas.redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact, redact_query, redact_url
+from schemas.wire import LAST_SECOND, parse_number
 
+from .config import SERVICE_NAMES
 from .errors import ServiceError
 from .kit import kit
 
-__all__ = ["install_journal", "recent"]
+__all__ = ["JournalFilter", "clear", "count", "install_journal", "parse_filter", "parse_status", "recent"]
 
 #: The access log, one line a request with secrets masked; ``mock-server`` prints it instead of werkzeug's
 #: own (which would print widget keys in paths and ezkeys in query strings).
@@ -30,60 +36,229 @@ access_log = logging.getLogger("mock_server.access")
 JOURNAL = "_journal"
 FAULTS = "_faults"
 META = "_meta"
+#: Bytes of a body masked beyond the journal's cap, so that a secret field cut by the cap is still seen whole
+#: enough to be masked by name.
+_MASK_MARGIN = 1024
 
 
 def _record(response: Response) -> None:
     k = kit()
+    service = k.service_for_request()
+    body, truncated = _body(k.config.journal_body_max)
     entry: dict[str, Any] = {
         "id": g.get("request_id"),
         "time": time.time(),
+        "service": service.name if service is not None else None,
         "method": request.method,
-        "path": _redact_path(),
+        "path": redact_path(request.path),
         "query": redact_query(request.query_string.decode("latin-1")),
         "status": response.status_code,
         "retry_count": request.headers.get("X-Retry-Count"),
-        "headers": {h: (MASK if h.lower() in SECRET_HEADERS else v) for h, v in request.headers.items()},
+        "headers": {h: _header_value(h, v) for h, v in request.headers.items()},
         "body_bytes": request.content_length or 0,
+        "body": body,
+        "body_truncated": truncated,
         "validation_errors": getattr(g, "validation_errors", []),
     }
     if access_log.isEnabledFor(logging.INFO):
         query = f"?{entry['query']}" if entry["query"] else ""
         access_log.info('"%s %s%s" %s', entry["method"], entry["path"], query, entry["status"])
-    with k.store.transaction():
-        seq = int(k.store.get(META, "journal_seq") or 0) + 1
-        k.store.put(META, "journal_seq", seq)
-        k.store.put(JOURNAL, f"{seq:012d}", entry)
-        if seq > k.config.journal_size:
-            k.store.delete(JOURNAL, f"{seq - k.config.journal_size:012d}")
+    k.store.append(JOURNAL, entry, k.config.journal_size)
 
 
-def _path_args() -> dict[str, Any]:
-    """The URL variables of the request; for a 405 (no view ran), those of a method the route allows."""
-    if request.view_args is not None:
-        return request.view_args
-    error = request.routing_exception
-    allowed = list(error.valid_methods or []) if isinstance(error, MethodNotAllowed) else []
-    if allowed:
+def _header_value(name: str, value: str) -> str:
+    if name.lower() in SECRET_HEADERS:
+        return MASK
+    if "?" in value or "/" in value:  # a URL (Referer, Origin, a callback): its query and secret path segments
+        return redact_url(_redact_url_path(value))
+    return value
+
+
+def _body(cap: int) -> tuple[str, bool]:
+    """The request body as text, secrets masked, at most ``cap`` bytes of UTF-8, and whether it was cut."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        return "", False
+    masked = redact(raw[: cap + _MASK_MARGIN].decode("utf-8", "replace"))
+    data = masked.encode("utf-8")
+    if len(data) <= cap and len(raw) <= cap + _MASK_MARGIN:
+        return masked, False
+    return data[:cap].decode("utf-8", "ignore"), True
+
+
+# -- secret path segments, by the routes' shapes ------------------------------------------------------------
+_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
+_Shape = tuple[tuple[str | None, ...], int]
+
+
+def _shapes() -> list[_Shape]:
+    """For each route with a secret variable (``/cyfe/api/push/<widget_key>``): the segments before it (None where
+    a route has a variable) and its position. Any path with those segments has a secret there, routed or not
+    (``/cyfe/api/push/<key>/extra``, a 405), so every such path is masked alike."""
+    cached: list[_Shape] | None = current_app.extensions.get("analytics_api_kit.path_shapes")
+    if cached is not None:
+        return cached
+    shapes: set[_Shape] = set()
+    for rule in current_app.url_map.iter_rules():
+        prefix: list[str | None] = []
+        for segment in rule.rule.split("/"):
+            names = _VARIABLE.findall(segment)
+            if any(name in SECRET_PATH_ARGS for name in names):
+                shapes.add((tuple(prefix), len(prefix)))
+                break
+            if "<path:" in segment:  # a variable that spans segments: nothing after it has a fixed position
+                break
+            prefix.append(None if names else segment)
+    found = sorted(shapes, key=lambda s: (s[1], tuple(p or "" for p in s[0])))
+    current_app.extensions["analytics_api_kit.path_shapes"] = found
+    return found
+
+
+def redact_path(path: str) -> str:
+    """``path`` with every segment that a route's shape says is a secret masked."""
+    parts = path.split("/")
+    masked = False
+    for prefix, at in _shapes():
+        if len(parts) > at and parts[at] and parts[at] != MASK and all(
+                want is None or want == got for want, got in zip(prefix, parts, strict=False)):
+            parts[at] = MASK
+            masked = True
+    return "/".join(parts) if masked else path
+
+
+def _redact_url_path(value: str) -> str:
+    """A URL's path masked as ``redact_path`` masks a request's (a Referer may be a page of this server)."""
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return value
+    host, slash, tail = rest.partition("/")
+    if not slash:
+        return value
+    path, mark, query = tail.partition("?")
+    return f"{scheme}://{host}{redact_path('/' + path)}{mark}{query}"
+
+
+# -- reading the journal ------------------------------------------------------------------------------------
+def parse_status(spec: str, field: str = "status") -> Callable[[int], bool]:
+    """``404`` or a class ``4xx``: the test a status passes; a 400 naming ``field`` for anything else."""
+    low = spec.strip().lower()
+    if len(low) == 3 and low.endswith("xx") and low[0] in "12345":
+        digit = int(low[0])
+        return lambda status: status // 100 == digit
+    if len(low) == 3 and low.isdigit() and 100 <= int(low) <= 599:
+        wanted = int(low)
+        return lambda status: status == wanted
+    raise ServiceError(400, f"{field}: {spec[:40]!r} is not a status (404) or a class of statuses (4xx)")
+
+
+def _instant(raw: str, field: str) -> float:
+    """Epoch seconds, or an ISO 8601 instant with its offset (``2026-12-03T07:00:00Z``)."""
+    try:
+        return float(parse_number(raw, field, minimum=0, maximum=LAST_SECOND))
+    except RuleError as exc:
+        if raw.strip()[:1].isdigit() and "-" not in raw and ":" not in raw:
+            raise ServiceError(400, str(exc)) from None
+    try:
+        when = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ServiceError(400, f"{field}: {raw[:40]!r} is neither epoch seconds nor an ISO 8601 instant") from None
+    if when.tzinfo is None:
+        raise ServiceError(400, f"{field}: {raw[:40]!r} has no UTC offset (add Z or +hh:mm)")
+    return when.timestamp()
+
+
+@dataclass(frozen=True)
+class JournalFilter:
+    """What ``/_admin/requests`` and ``/_admin/requests/count`` select: every given criterion must hold."""
+
+    method: str | None = None
+    path: str | None = None
+    path_pattern: re.Pattern[str] | None = None
+    status: Callable[[int], bool] | None = None
+    service: str | None = None
+    since: float | None = None  # inclusive
+    until: float | None = None  # exclusive
+
+    @property
+    def empty(self) -> bool:
+        return all(v is None for v in vars(self).values())
+
+    def __call__(self, e: Mapping[str, Any]) -> bool:
+        if self.method is not None and e["method"] != self.method:
+            return False
+        if self.path is not None and not e["path"].startswith(self.path):
+            return False
+        if self.path_pattern is not None and not self.path_pattern.fullmatch(e["path"]):
+            return False
+        if self.status is not None and not self.status(int(e["status"])):
+            return False
+        if self.service is not None and service_of(e) != self.service:
+            return False
+        if self.since is not None and e["time"] < self.since:
+            return False
+        return not (self.until is not None and e["time"] >= self.until)
+
+
+FILTER_PARAMS = ("method", "path", "path_pattern", "status", "service", "since", "until")
+
+
+def parse_filter(args: Mapping[str, str]) -> JournalFilter:
+    """The filter the query parameters ask for; a 400 naming the first parameter that is wrong."""
+    given = {k: args[k] for k in FILTER_PARAMS if args.get(k) not in (None, "")}
+    method = given.get("method")
+    if method is not None and not re.fullmatch(r"[A-Za-z]{1,20}", method):
+        raise ServiceError(400, f"method: {method[:40]!r} is not an HTTP method")
+    pattern = None
+    if "path_pattern" in given:
+        if len(given["path_pattern"]) > 1000:
+            raise ServiceError(400, "path_pattern: at most 1000 characters")
         try:
-            _, args = current_app.url_map.bind_to_environ(request.environ).match(method=allowed[0])
-        except HTTPException:
-            return {}
-        return dict(args)
-    return {}
+            pattern = re.compile(given["path_pattern"])
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ServiceError(400, f"path_pattern: not a regular expression ({exc})") from None
+    service = given.get("service")
+    if service is not None and service not in SERVICE_NAMES:
+        raise ServiceError(400, f"service: no service named {service[:40]!r} (one of {', '.join(SERVICE_NAMES)})")
+    since = _instant(given["since"], "since") if "since" in given else None
+    until = _instant(given["until"], "until") if "until" in given else None
+    return JournalFilter(method=method.upper() if method else None, path=given.get("path"), path_pattern=pattern,
+                         status=parse_status(given["status"]) if "status" in given else None, service=service,
+                         since=since, until=until)
 
 
-def _redact_path() -> str:
-    secrets = {str(v) for k, v in _path_args().items() if k in SECRET_PATH_ARGS and v}
-    return "/".join(MASK if part in secrets else part for part in request.path.split("/"))
+def service_of(entry: Mapping[str, Any]) -> str | None:
+    """The service an entry was served by (entries written before it was kept: by its path's prefix)."""
+    if "service" in entry:
+        name: str | None = entry["service"]
+        return name
+    first = str(entry["path"]).lstrip("/").split("/", 1)[0]
+    return first if first in SERVICE_NAMES else kit().config.only
 
 
-def recent(limit: int, path: str | None = None) -> list[dict[str, Any]]:
+def recent(limit: int, path: str | None = None, where: JournalFilter | None = None) -> list[dict[str, Any]]:
+    """The newest ``limit`` entries that match, oldest first."""
+    where = JournalFilter(path=path) if where is None and path is not None else where
     store = kit().store
-    count = store.count(JOURNAL)
-    if path is None:
-        return [e for _, e in store.items(JOURNAL, max(0, count - limit))]
-    matching = [e for _, e in store.items(JOURNAL) if e["path"].startswith(path)]
+    if where is None or where.empty:
+        return [e for _, e in store.items(JOURNAL, max(0, store.count(JOURNAL) - limit))]
+    matching = [e for _, e in store.items(JOURNAL) if where(e)]
     return matching[-limit:]
+
+
+def count(where: JournalFilter) -> int:
+    store = kit().store
+    if where.empty:
+        return store.count(JOURNAL)
+    return sum(1 for _, e in store.items(JOURNAL) if where(e))
+
+
+def clear() -> int:
+    """Empty the journal (nothing else); how many entries it held."""
+    store = kit().store
+    with store.transaction():
+        n = store.count(JOURNAL)
+        store.clear(JOURNAL)
+    return n
 
 
 def add_fault(spec: dict[str, Any]) -> dict[str, Any]:
@@ -133,6 +308,12 @@ def install_journal(app: Flask) -> None:
     def request_id() -> None:
         # Every reply says which request it answers (X-Request-Id); the journal entry carries the same id.
         g.request_id = uuid.uuid4().hex
+        # The raw body is kept before a view parses a form from it (the journal shows it); one over the
+        # server's limit is left to the view, which answers its 413.
+        length = request.content_length
+        if (length and length <= kit().config.max_body) or (
+                length is None and request.environ.get("wsgi.input_terminated")):
+            request.get_data(cache=True)
 
     @app.before_request
     def inject_fault() -> Response | None:

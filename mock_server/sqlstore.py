@@ -133,6 +133,17 @@ class SqlStore:
                 (ns, key, _dump(value), ns),
             )
 
+    def append(self, ns: str, value: Any, keep: int) -> None:
+        """Add ``value`` last in ``ns`` (its key the position, 16 digits) and delete what is beyond the newest
+        ``keep``: three statements through the ``(ns, pos)`` index, whatever has been appended before."""
+        with self.transaction():
+            first, last = self._run("SELECT MIN(pos), MAX(pos) FROM kv WHERE ns=?", (ns,)).fetchone()
+            pos = 0 if last is None else int(last) + 1
+            self._run("INSERT INTO kv (ns, key, value, pos) VALUES (?, ?, ?, ?)",
+                      (ns, f"{pos:016d}", _dump(value), pos))
+            if first is not None and pos - int(first) + 1 > keep:
+                self._run("DELETE FROM kv WHERE ns=? AND pos<=?", (ns, pos - keep))
+
     def delete(self, ns: str, key: str) -> bool:
         with self.transaction():
             row = self._run("SELECT pos FROM kv WHERE ns=? AND key=?", (ns, key)).fetchone()

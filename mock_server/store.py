@@ -22,6 +22,7 @@ __all__ = ["STORE_FORMS", "MemoryStore", "SqliteStore", "Store", "open_store"]
 class Store(Protocol):
     def get(self, ns: str, key: str) -> Any: ...
     def put(self, ns: str, key: str, value: Any) -> None: ...
+    def append(self, ns: str, value: Any, keep: int) -> None: ...
     def delete(self, ns: str, key: str) -> bool: ...
     def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]: ...
     def count(self, ns: str) -> int: ...
@@ -32,18 +33,52 @@ class Store(Protocol):
 
 
 class _Namespace:
-    """One namespace in memory: key → JSON text, plus the keys in insertion order for O(1) slicing."""
+    """One namespace in memory: key → JSON text, plus the keys in insertion order for O(1) slicing.
 
-    __slots__ = ("data", "holes", "order")
+    ``order`` holds the keys in first insertion order, a deleted one leaving a hole (``None``); ``where`` says
+    where each key sits in it, so a delete is O(1) (no ``order.index`` scan). ``head`` is the position of the
+    first live key (the holes before it cost a slice nothing, which is how a log trimmed at its start, the
+    journal, stays O(1) a write); holes in the middle are compacted by the next read of a slice, and all of
+    them once they are more than half of ``order`` (amortised O(1) a delete).
+    """
+
+    __slots__ = ("data", "head", "holes", "next_seq", "order", "where")
 
     def __init__(self) -> None:
         self.data: dict[str, str] = {}
         self.order: list[str | None] = []
+        self.where: dict[str, int] = {}
         self.holes = 0
+        self.head = 0
+        self.next_seq = 0
+
+    def add_key(self, key: str) -> None:
+        self.where[key] = len(self.order)
+        self.order.append(key)
+
+    def drop_key(self, key: str) -> None:
+        at = self.where.pop(key)
+        self.order[at] = None
+        self.holes += 1
+        if at == self.head:
+            order, head, end = self.order, self.head, len(self.order)
+            while head < end and order[head] is None:
+                head += 1
+            self.head = head
+        if self.holes > 64 and 2 * self.holes > len(self.order):
+            self.compact()
 
     def compact(self) -> None:
-        self.order = [k for k in self.order if k is not None]
-        self.holes = 0
+        live = [k for k in self.order if k is not None]
+        self.order = list(live)
+        self.where = {k: i for i, k in enumerate(live)}
+        self.holes = self.head = 0
+
+    def live_slice(self, offset: int, limit: int | None) -> list[str | None]:
+        if self.holes > self.head:  # holes after the first live key: offsets need them gone
+            self.compact()
+        start = self.head + offset
+        return self.order[start:] if limit is None else self.order[start: start + limit]
 
 
 class MemoryStore:
@@ -83,8 +118,27 @@ class MemoryStore:
             space = self._space(ns)
             self._remember(ns, key, space)
             if key not in space.data:
-                space.order.append(key)
+                space.add_key(key)
             space.data[key] = text
+
+    def append(self, ns: str, value: Any, keep: int) -> None:
+        """Add ``value`` after every other value of ``ns``, under the next sequence number, and delete the oldest
+        beyond the newest ``keep``: O(1) however many were appended before (the request journal)."""
+        text = _dump(value)
+        with self._lock:
+            space = self._space(ns)
+            key = f"{space.next_seq:016d}"
+            space.next_seq += 1
+            self._remember(ns, key, space)
+            if key not in space.data:
+                space.add_key(key)
+            space.data[key] = text
+            while len(space.data) > keep:
+                oldest = space.order[space.head]
+                assert oldest is not None
+                self._remember(ns, oldest, space)
+                del space.data[oldest]
+                space.drop_key(oldest)
 
     def delete(self, ns: str, key: str) -> bool:
         with self._lock:
@@ -93,17 +147,13 @@ class MemoryStore:
                 return False
             self._remember(ns, key, space)
             del space.data[key]
-            # Leave a hole (slices stay O(limit)); the next items() compacts.
-            space.order[space.order.index(key)] = None
-            space.holes += 1
+            space.drop_key(key)
             return True
 
     def items(self, ns: str, offset: int = 0, limit: int | None = None) -> list[tuple[str, Any]]:
         with self._lock:
             space = self._space(ns)
-            if space.holes:
-                space.compact()
-            keys = space.order[offset:] if limit is None else space.order[offset: offset + limit]
+            keys = space.live_slice(offset, limit)
             texts = [(k, space.data[k]) for k in keys if k is not None]
         return [(k, _load(t)) for k, t in texts]
 
@@ -112,9 +162,9 @@ class MemoryStore:
             space = self._space(ns)
             if key not in space.data:
                 return None
-            if space.holes:
+            if space.holes > space.head:
                 space.compact()
-            return space.order.index(key)
+            return space.where[key] - space.head
 
     def count(self, ns: str) -> int:
         with self._lock:
@@ -153,11 +203,10 @@ class MemoryStore:
             space = self._space(ns)
             if text is None:
                 if space.data.pop(key, None) is not None:
-                    space.order[space.order.index(key)] = None
-                    space.holes += 1
+                    space.drop_key(key)
             else:
                 if key not in space.data:
-                    space.order.append(key)
+                    space.add_key(key)
                 space.data[key] = text
 
     def close(self) -> None:

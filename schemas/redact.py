@@ -1,10 +1,20 @@
-"""Which fields are secrets, in every service: the SDK's redaction and the server's journal both mask them."""
+"""Which fields are secrets, in every service, and the one way a text is masked by them: the SDK's redaction and
+the server's journal and access log both use it.
+
+``redact(text)`` takes any text a request carries (a JSON body, a form body, a query string, a multipart body,
+free text) and masks the values of secret fields wherever they are structured: JSON keys at any depth, form and
+query fields, and the same inside values (Countly's ``requests=[{"app_key": ...}]``, a JSON string holding
+JSON, a URL in a field). Free text is never rewritten by meaning: ``see the ezkey docs`` stays as it is.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "redact_query"]
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "redact", "redact_query", "redact_url"]
 
 MASK = "***"
 #: Query, form and JSON field names whose values are secrets, in every service.
@@ -16,8 +26,72 @@ SECRET_PATH_ARGS = frozenset({"widget_key"})
 #: Header names whose values are secrets.
 SECRET_HEADERS = frozenset({"authorization", "x-access-token", "countly-token", "cookie", "x-api-key"})
 
+_NAMES = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
+#: A text that may hold a secret field at all: a name, or an escape that could spell one (``%61pp_key``,
+#: ``"\u0061pp_key"``). Everything else is returned as it is, at the cost of one search.
+_MAY_HOLD = re.compile(_NAMES + r"|%[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}", re.IGNORECASE)
+_QUERY_LIKE = re.compile(r"[^\s=&]*=[^\s]*")
+# Free text: ``name=value`` pairs; ``"name": value`` of a JSON text that did not parse (cut short, or escaped
+# inside a JSON string: ``\"app_key\":\"...\"``); a multipart part named after a secret field.
+_PAIR = re.compile(
+    r"(?:(?<=^)|(?<=[?&;\s\"'(]))(?P<k>(?:" + _NAMES + r"))=(?P<v>[^&\s\"',;)]*)"
+    r"|(?P<jk>\\*\"(?:" + _NAMES + r")\\*\"\s*:\s*)(?P<jv>\\*\"[^\"]*(?:\"|$)|[^,}\]\s\"\\]+)"
+    r"|(?P<mk>name=\"(?:" + _NAMES + r")\"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)(?P<mv>[^\r\n]*)",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret fields masked (see the module): JSON, query or form text, or any text."""
+    if not _MAY_HOLD.search(text):
+        return text
+    head = text.lstrip()[:1]
+    if head in ("{", "["):
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return json.dumps(_redact_json(value), ensure_ascii=False, separators=(",", ":"))
+    if _QUERY_LIKE.fullmatch(text.strip()):
+        return redact_query(text.strip())
+    return _PAIR.sub(_masked_pair, text)
+
 
 def redact_query(query: str) -> str:
-    """A query string with the values of secret parameters masked."""
+    """A query string (or form body) with the values of secret parameters masked, and secret fields inside the
+    other values (JSON, a nested query)."""
     pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="*")
+    return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else redact(v)) for k, v in pairs], safe="*")
+
+
+def redact_url(url: str) -> str:
+    """A URL (a ``Referer``, a ``Location``) with its query redacted as ``redact_query`` does."""
+    base, mark, rest = url.partition("?")
+    if not mark:
+        return url
+    query, hash_, fragment = rest.partition("#")
+    return f"{base}?{redact_query(query)}{hash_}{fragment}"
+
+
+def _redact_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: MASK if isinstance(k, str) and k.lower() in SECRET_PARAMS and v not in (None, "")
+                else _redact_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v) for v in value]
+    if isinstance(value, str):
+        return redact(value)
+    return value
+
+
+def _masked_pair(m: re.Match[str]) -> str:
+    if m["k"] is not None:
+        return f"{m['k']}={MASK}" if m["v"] else m[0]
+    if m["jk"] is not None:
+        value = m["jv"]
+        if value.strip('\\"') in ("", "null"):
+            return m[0]
+        quote = '\\"' if value.startswith('\\"') else '"'
+        return f"{m['jk']}{quote}{MASK}{quote}"
+    return f"{m['mk']}{MASK}" if m["mv"] else m[0]

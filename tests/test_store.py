@@ -86,6 +86,41 @@ def test_transaction_rolls_back_on_error(store: Store) -> None:
     assert store.get("ns", "k") == 5
 
 
+def test_append_keeps_the_newest_in_order(store: Store) -> None:
+    """The journal's write: O(1) a call in every store (the oldest goes as the newest comes, nothing scanned)."""
+    for i in range(30):
+        store.append("log", {"i": i}, 5)
+    assert [v["i"] for _, v in store.items("log")] == [25, 26, 27, 28, 29]
+    assert store.count("log") == 5 and store.items("log", offset=3, limit=1)[0][1] == {"i": 28}
+    store.append("log", {"i": 30}, 2)  # a smaller cap (a restarted server's new config) trims the rest at once
+    assert [v["i"] for _, v in store.items("log")] == [29, 30]
+    with pytest.raises(RuntimeError), store.transaction():
+        store.append("log", {"i": 31}, 2)
+        raise RuntimeError
+    assert sorted(v["i"] for _, v in store.items("log")) == [29, 30]  # (memory puts a restored key last)
+    store.clear("log")
+    store.append("log", {"i": 0}, 2)
+    assert [v for _, v in store.items("log")] == [{"i": 0}]
+
+
+def test_memory_deletes_and_appends_do_not_grow_the_order() -> None:
+    """What made the journal slow down: a delete scanned the order for its key, and holes piled up. Now the
+    order of a namespace trimmed at its start holds the live keys and at most as many holes."""
+    store = MemoryStore()
+    for i in range(5000):
+        store.append("log", i, 10)
+    space = store._ns["log"]
+    assert len(space.order) <= 2 * 10 + 64 and space.holes <= len(space.order) and store.count("log") == 10
+    for i in range(1000):  # deletes anywhere keep slices and positions right
+        store.put("users", f"u{i}", i)
+    for i in range(0, 1000, 3):
+        store.delete("users", f"u{i}")
+    live = [i for i in range(1000) if i % 3]
+    assert [v for _, v in store.items("users")] == live
+    assert store.items("users", offset=500, limit=2) == [(f"u{live[500]}", live[500]), (f"u{live[501]}", live[501])]
+    assert store.index_of("users", "u998") == len(live) - 1
+
+
 def test_sqlite_survives_a_restart(tmp_path: Path) -> None:
     path = str(tmp_path / "r.db")
     s = SqliteStore(path)

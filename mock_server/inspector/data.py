@@ -25,15 +25,6 @@ LIST_FIELDS = ("id", "time", "method", "path", "query", "status", "retry_count",
 
 
 # -- the journal ----------------------------------------------------------------------------------
-def _status_matches(status: int, spec: str) -> bool:
-    spec = spec.lower()
-    if len(spec) == 3 and spec.endswith("xx") and spec[0].isdigit():
-        return status // 100 == int(spec[0])
-    if spec.isdigit():
-        return status == int(spec)
-    raise ServiceError(400, f"status: {spec!r} is not a status (404) or a class (4xx)")
-
-
 def journal(*, service: str | None, status: str | None, path: str | None, after: str | None,
             limit: int) -> dict[str, Any]:
     """The latest entries (oldest first) that match, without bodies; ``after``: only those after that id."""
@@ -47,14 +38,15 @@ def journal(*, service: str | None, status: str | None, path: str | None, after:
         if after in ids:
             entries, complete = entries[ids.index(after) + 1:], False
     out = []
+    wanted = journal_mod.parse_status(status) if status else None
     for e in entries:
         if prefix and not (e["path"] == prefix or e["path"].startswith(prefix + "/")):
             continue
-        if status and not _status_matches(int(e["status"]), status):
+        if wanted is not None and not wanted(int(e["status"])):
             continue
         if path and path not in e["path"]:
             continue
-        out.append({k: e.get(k) for k in LIST_FIELDS} | {"service": _service_of(e["path"])})
+        out.append({k: e.get(k) for k in LIST_FIELDS} | {"service": journal_mod.service_of(e)})
     latest = entries[-1].get("id") if entries else after
     return {"requests": out[-limit:], "latest": latest, "complete": complete}
 
@@ -62,13 +54,8 @@ def journal(*, service: str | None, status: str | None, path: str | None, after:
 def journal_entry(entry_id: str) -> dict[str, Any] | None:
     for e in reversed(journal_mod.recent(kit().config.journal_size)):
         if e.get("id") == entry_id:
-            return {**e, "service": _service_of(e["path"]), "body_kept": "body" in e}
+            return {**e, "service": journal_mod.service_of(e), "body_kept": "body" in e}
     return None
-
-
-def _service_of(path: str) -> str | None:
-    first = path.lstrip("/").split("/", 1)[0]
-    return first if first in kit().services else kit().config.only
 
 
 # -- StatHat --------------------------------------------------------------------------------------
