@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import platform
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -373,10 +374,10 @@ class BaseClient:
     def describe(self, request: Request) -> str:
         return self.redactor.text(f"{request.method} {self.base_url}{request.path}")
 
-    def _retrying_kwargs(self, request: Request, *, asynchronous: bool = False) -> dict[str, Any]:
+    def _retrying_kwargs(self, request: Request, *, started: float, asynchronous: bool = False) -> dict[str, Any]:
         policy = request.retry or self.retry
         return policy.tenacity_kwargs(idempotent=request.is_idempotent, describe=self.describe(request),
-                                      asynchronous=asynchronous)
+                                      asynchronous=asynchronous, started=started)
 
     def _log_response(self, request: Request, response: httpx.Response, attempt: int) -> None:
         if log.isEnabledFor(logging.DEBUG):
@@ -460,9 +461,20 @@ class SyncAPIClient(BaseClient):
         if self._default_http and self._pid != os.getpid():
             self._forked()
         state = _Attempts()
+        started = time.monotonic()
         try:
-            for try_ in tenacity.Retrying(**self._retrying_kwargs(request)):
+            try:
+                return self._attempt(request, state)
+            except SDKError as exc:
+                state.traceback = exc.__traceback__
+                replay: SDKError | None = exc
+            # The first attempt failed: only now is tenacity's loop built (a call answered at once pays nothing for
+            # it); the loop's first attempt replays that failure, so it decides exactly as if it had made it.
+            for try_ in tenacity.Retrying(**self._retrying_kwargs(request, started=started)):
                 with try_:
+                    if replay is not None:
+                        first, replay = replay, None
+                        raise first
                     try:
                         return self._attempt(request, state)
                     except SDKError as exc:
@@ -530,9 +542,20 @@ class AsyncAPIClient(BaseClient):
 
     async def send(self, request: Request) -> httpx.Response:
         state = _Attempts()
+        started = time.monotonic()
         try:
-            async for try_ in tenacity.AsyncRetrying(**self._retrying_kwargs(request, asynchronous=True)):
+            try:
+                return await self._attempt(request, state)
+            except SDKError as exc:
+                state.traceback = exc.__traceback__
+                replay: SDKError | None = exc
+            # As in the sync client: tenacity's loop only after a failed first attempt, which it replays.
+            kwargs = self._retrying_kwargs(request, started=started, asynchronous=True)
+            async for try_ in tenacity.AsyncRetrying(**kwargs):
                 with try_:
+                    if replay is not None:
+                        first, replay = replay, None
+                        raise first
                     try:
                         return await self._attempt(request, state)
                     except SDKError as exc:

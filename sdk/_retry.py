@@ -82,15 +82,20 @@ class RetryPolicy:
         retry_after = server_wait(exc)
         return self.backoff(retry_number) if retry_after is None else retry_after
 
-    def tenacity_kwargs(self, *, idempotent: bool, describe: str, asynchronous: bool = False) -> dict[str, object]:
+    def tenacity_kwargs(self, *, idempotent: bool, describe: str, asynchronous: bool = False,
+                        started: float | None = None) -> dict[str, object]:
         """Arguments for ``tenacity.Retrying``/``AsyncRetrying`` that apply this policy (and the deadline of
-        the batch being sent, if any: no wait runs past it)."""
+        the batch being sent, if any: no wait runs past it).
+
+        ``started`` (``time.monotonic()``) is when the call's first attempt began, for a loop built after that
+        attempt (the clients build it only once a first attempt has failed); None: when tenacity's loop began.
+        """
         scope = current_scope()
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
             delay = self.wait_for(exc, state.attempt_number)
-            remaining = self.max_total - (time.monotonic() - state.start_time)
+            remaining = self.max_total - (time.monotonic() - (state.start_time if started is None else started))
             if scope is not None and scope.deadline is not None:
                 remaining = min(remaining, scope.deadline - time.monotonic())
             return max(0.0, min(delay, remaining))
@@ -98,7 +103,10 @@ class RetryPolicy:
         def stop(state: tenacity.RetryCallState) -> bool:
             # Out of attempts or time; or the server asked for a wait that would end past max_total (or the
             # batch's deadline): retrying earlier than it asked would only be refused again.
-            elapsed = state.seconds_since_start or 0.0
+            if started is None:
+                elapsed = state.seconds_since_start or 0.0
+            else:
+                elapsed = 0.0 if state.outcome_timestamp is None else state.outcome_timestamp - started
             exc = state.outcome.exception() if state.outcome else None
             asked = server_wait(exc)
             if (state.attempt_number >= self.max_attempts or elapsed >= self.max_total
