@@ -61,10 +61,11 @@ def install_error_handlers(app: Flask) -> None:
     @app.before_request
     def request_limits() -> None:
         # Before routing, so that an unknown path with a huge query is refused the same way.
-        target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
+        environ = request.environ
+        target = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
         if len(target) > MAX_URL:
             raise ServiceError(414, f"request target is {len(target)} bytes, over the server's limit of {MAX_URL}")
-        size = sum(len(k) + len(v) + 4 for k, v in request.headers.items())
+        size = header_bytes(environ)
         if size > MAX_HEADERS:
             raise ServiceError(431, f"request headers are {size} bytes, over the server's limit of {MAX_HEADERS}")
 
@@ -98,6 +99,20 @@ def install_error_handlers(app: Flask) -> None:
         # Logged with its traceback here; the client only ever sees a JSON 500.
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render(ServiceError(500, "internal error"))
+
+
+def header_bytes(environ: dict[str, Any]) -> int:
+    """The size of the request's header block as ``request.headers`` lists it (name, ``": "``, value, CRLF for each),
+    read from the environ without building the header names: ``HTTP_USER_AGENT`` is ``User-Agent``, as long less
+    the prefix; Content-Type and Content-Length count when set (werkzeug's ``EnvironHeaders`` order and rules)."""
+    size = 0
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key != "HTTP_CONTENT_TYPE" and key != "HTTP_CONTENT_LENGTH":
+                size += len(key) - len("HTTP_") + len(value) + 4
+        elif (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH") and value:
+            size += len(key) + len(value) + 4
+    return size
 
 
 def _admin_error(error: ServiceError) -> Response:

@@ -272,6 +272,24 @@ def test_huge_headers_are_a_json_431(client: FlaskClient, service: str, path: st
     assert response.status_code == status == 431 and "limit" in message
 
 
+def test_the_header_block_is_measured_as_request_headers_lists_it() -> None:
+    # The 431 check reads the environ directly (no header objects); it counts what request.headers would list.
+    from werkzeug.datastructures import EnvironHeaders
+    from werkzeug.test import EnvironBuilder
+
+    from mock_server.errors import header_bytes
+
+    environs = [
+        EnvironBuilder(path="/x", headers={"X-Pad_Under": "a" * 300, "Authorization": "Bearer t"}).get_environ(),
+        EnvironBuilder(method="POST", path="/x", data="a=1", content_type="application/x-www-form-urlencoded",
+                       headers={"User-Agent": "ü-agent"}).get_environ(),
+        {"HTTP_HOST": "h", "CONTENT_LENGTH": "", "CONTENT_TYPE": "text/plain", "HTTP_CONTENT_TYPE": "ignored",
+         "HTTP_CONTENT_LENGTH": "9", "SERVER_NAME": "h"},
+    ]
+    for environ in environs:
+        assert header_bytes(environ) == sum(len(k) + len(v) + 4 for k, v in EnvironHeaders(environ).items())
+
+
 @pytest.mark.parametrize(("service", "path", "method"), LAYER, ids=[s for s, _, _ in LAYER])
 def test_a_405_names_the_allowed_methods(client: FlaskClient, service: str, path: str, method: str) -> None:
     response = client.open(path, method=method)

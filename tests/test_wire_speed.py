@@ -31,7 +31,8 @@ def test_dumps_reads_back_as_json_dumps_does(value: object) -> None:
     assert wire.loads(wire.dumps(value)) == json.loads(standard)
 
 
-@pytest.mark.parametrize("value", [math.nan, [1, math.inf], {"x": {"y": -math.inf}}, {"n": None, "v": math.nan}])
+@pytest.mark.parametrize("value", [math.nan, [1, math.inf], {"x": {"y": -math.inf}}, {"n": None, "v": math.nan},
+                                   [None, (1.5, math.inf)]])
 def test_dumps_still_refuses_what_is_not_json(value: object) -> None:
     with pytest.raises(ValueError):
         wire.dumps(value)
