@@ -61,6 +61,8 @@ def redact(text: str) -> str:
 def redact_query(query: str) -> str:
     """A query string (or form body) with the values of secret parameters masked, and secret fields inside the
     other values (JSON, a nested query)."""
+    if not query:  # most requests: nothing to parse or encode
+        return query
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else redact(v)) for k, v in pairs], safe="*")
 
