@@ -39,8 +39,15 @@ def server(*args: str, module: str = "mock_server") -> Iterator[str]:
 def server_process(*args: str, module: str = "mock_server") -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """As ``server``, and the process too (to read its memory, say)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", str(port), *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+    with command_process([sys.executable, "-m", module, "--port", str(port), *args], port) as running:
+        yield running
+
+
+@contextmanager
+def command_process(cmd: list[str], port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``cmd`` (a server listening on ``port``) in a subprocess; yields its base URL once ``/_admin/health``
+    answers, and the process."""
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -3,8 +3,10 @@
 Each side sends the same StatHat EZ count (a form POST) ``--n`` times a round: the async sides from 50 tasks
 sharing one client, the sync SDK from one thread (its usual use). Client CPU a request is this process's
 ``time.process_time`` over the round; throughput is requests over wall time. Rounds interleave the sides
-(the order rotates) and the median round is reported. Two servers, each in its own process: a minimal endpoint
-(``benchmarks.bare_flask``: the server is then not the bottleneck) and the reference server.
+(the order rotates) and the median round is reported. Two servers, each in its own process under gunicorn gthread
+(one worker of 8 threads, keep-alive), the production server: a minimal endpoint (``benchmarks.bare_flask``'s app:
+the server is then not the bottleneck; werkzeug's development server was, closing every connection after its
+reply) and the reference server.
 
 Targets (issue 14): async SDK CPU a request <= 0.5x raw httpx.AsyncClient and <= the sync SDK's; async SDK
 throughput >= 2x raw httpx.AsyncClient against the minimal endpoint, and never below it against ours.
@@ -17,18 +19,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 
-from benchmarks._harness import server
+from benchmarks._harness import command_process, free_port, server
 from sdk import AsyncStatHatClient, StatHatClient
 
 EZKEY = "dev-ezkey"
 CONCURRENCY = 50
 BODY = {"ezkey": EZKEY, "stat": "async bench", "count": "1"}
+
+
+@contextmanager
+def minimal_server(threads: int = 8) -> Iterator[str]:
+    """``benchmarks.bare_flask``'s app under gunicorn gthread, as ``mock-server`` serves ours: its base URL."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1", "--threads", str(threads),
+           "--keep-alive", "5", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "benchmarks.bare_flask:app"]
+    with command_process(cmd, port) as (url, _):
+        yield url
 
 
 async def _gather(n: int, one: Callable[[], Awaitable[Any]]) -> None:
@@ -103,8 +117,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=1000, help="requests a side a round")
     p.add_argument("--rounds", type=int, default=5)
     args = p.parse_args()
-    with server(module="benchmarks.bare_flask") as bare, server() as ours:
-        for label, base in (("minimal endpoint (benchmarks.bare_flask)", bare),
+    with minimal_server() as bare, server() as ours:
+        for label, base in (("minimal endpoint (benchmarks.bare_flask under gunicorn)", bare),
                             ("reference server (/stathat/ez)", f"{ours}/stathat")):
             print("\n".join(table(label, measure(base, args.n, args.rounds))), flush=True)
 

@@ -109,8 +109,8 @@ def async_part(rounds: int) -> list[str]:
     lines = ["Async SDK vs raw httpx.AsyncClient (its default transport) vs the sync SDK, concurrency 50 (targets: "
              "async SDK CPU <= 0.5x raw and <= sync SDK; throughput >= 2x raw on the minimal endpoint, >= 1x on "
              "ours):", ""]
-    with server(module="benchmarks.bare_flask") as bare, server() as ours:
-        for label, base in (("minimal endpoint (benchmarks.bare_flask)", bare),
+    with async_clients.minimal_server() as bare, server() as ours:
+        for label, base in (("minimal endpoint (benchmarks.bare_flask under gunicorn)", bare),
                             ("reference server (/stathat/ez)", f"{ours}/stathat")):
             lines += [*async_clients.table(label, async_clients.measure(base, 1000, rounds)), ""]
     return lines
