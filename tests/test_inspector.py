@@ -83,11 +83,25 @@ def test_journal_json_filters_and_gives_a_body_on_demand(http: httpx.Client) -> 
     assert everything["complete"] is True
     only = http.get("/_admin/inspector/journal", params={"status": "4xx"}).json()["requests"]
     assert [(e["service"], e["status"], e["path"]) for e in only] == [("cyfe", 404, "/cyfe/api/push/***")]
-    assert http.get("/_admin/inspector/journal", params={"service": "stathat", "path": "/ez"}).json()["requests"]
+    # The filters are the journal's own (those of /_admin/requests): path a prefix, path_pattern a regex.
+    assert http.get("/_admin/inspector/journal", params={"service": "stathat", "path": "/stathat/ez"}).json()[
+        "requests"]
+    assert not http.get("/_admin/inspector/journal", params={"path": "/ez"}).json()["requests"]
+    assert [e["path"] for e in http.get("/_admin/inspector/journal", params={"path_pattern": ".*/ez.*"}).json()[
+        "requests"]] == ["/stathat/ez"]
+    assert http.get("/_admin/inspector/journal", params={"method": "GET"}).json()["requests"] == []
+    for bad in ({"path_pattern": "("}, {"since": "yesterday"}, {"method": "P O S T"}):
+        reply = http.get("/_admin/inspector/journal", params=bad)
+        assert reply.status_code == 400 and next(iter(bad)) in reply.json()["error"], reply.text
+    # The list has no bodies; an entry's body comes on demand, secrets masked.
+    assert not any("body" in e for e in everything["requests"])
     after = http.get("/_admin/inspector/journal", params={"after": everything["requests"][0]["id"]}).json()
     assert [e["service"] for e in after["requests"]] == ["cyfe"] and after["complete"] is False
     entry = http.get(f"/_admin/inspector/journal/{everything['requests'][0]['id']}").json()
     assert entry["method"] == "POST" and "dev-ezkey" not in json.dumps(entry)
+    assert entry["body_kept"] is True and entry["body"] == "ezkey=***&stat=a&count=1"
+    assert json.loads(http.get(f"/_admin/inspector/journal/{everything['requests'][1]['id']}").json()["body"]) == {
+        "data": [{"Date": "20260101", "Users": 1}]}
     assert http.get("/_admin/inspector/journal/nope").status_code == 404
     assert http.get("/_admin/inspector/journal", params={"status": "abc"}).status_code == 400
     assert http.get("/_admin/inspector/journal", params={"service": "nope"}).status_code == 400
@@ -156,6 +170,8 @@ def test_journal_shows_requests_live_with_filters_and_masked_bodies(page: Any, s
     page.wait_for_function(f"document.getElementById('entry-id').textContent === '{new_id}'")
     detail = page.text_content("#entry-body")
     assert detail.startswith("POST /stathat/ez") and "dev-ezkey" not in detail
+    assert detail.splitlines()[-1] == "ezkey=***&stat=visits&count=1"  # the body, masked
+
 
     # Filters: status class, service, path.
     page.fill("#f-status", "4xx")
@@ -165,9 +181,30 @@ def test_journal_shows_requests_live_with_filters_and_masked_bodies(page: Any, s
     page.select_option("#f-service", "stathat")
     page.wait_for_function("[...document.querySelectorAll('#journal tbody tr')].every(r => r.dataset.service"
                            " === 'stathat') && document.querySelectorAll('#journal tbody tr').length === 2")
+    page.fill("#f-path", "ez")  # anywhere in the path (a path_pattern of the journal's filters)
+    page.wait_for_function("document.querySelectorAll('#journal tbody tr').length === 2")
     page.fill("#f-path", "/nothing-like-it")
     page.wait_for_function("document.querySelectorAll('#journal tbody tr').length === 0")
     screenshot(page, "inspector-requests")
+
+
+def test_journal_bodies_on_demand_indented_and_cut(page: Any, server: Server) -> None:
+    page.goto(f"{server.url}/_admin/ui")
+    page.wait_for_selector("body[data-ticks]")
+    # A JSON body is shown indented; a body over the journal's cap is shown cut, saying so.
+    with StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat") as stathat:
+        batch = stathat.with_raw_response.post([Stat("visits", count=3)])
+    page.click(f'#journal tbody tr[data-id="{batch.request_id}"]')
+    page.wait_for_function(f"document.getElementById('entry-id').textContent === '{batch.request_id}'")
+    detail = page.text_content("#entry-body")
+    shown = json.loads(detail[detail.index("{"):])
+    assert shown == {"ezkey": "***", "data": [{"stat": "visits", "count": 3}]} and '\n  "ezkey"' in detail
+    big = httpx.post(f"{server.url}/cyfe/api/push/dev-widget",
+                     json={"data": [{"Date": "20260101", "Note": "x" * 40_000}]}).headers["X-Request-Id"]
+    page.click(f'#journal tbody tr[data-id="{big}"]')
+    page.wait_for_function(f"document.getElementById('entry-id').textContent === '{big}'")
+    assert "… (cut:" in page.text_content("#entry-body")
+    screenshot(page, "inspector-request-body")
 
 
 def test_stathat_counters_summed_and_values_averaged_per_interval(page: Any, server: Server) -> None:

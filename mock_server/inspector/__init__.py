@@ -14,6 +14,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import ServiceError
 from ..http import reply
+from ..journal import parse_filter as journal_filter
 from ..kit import kit
 from . import data
 
@@ -46,15 +47,14 @@ def asset(name: str) -> Response:
 
 @blueprint.get("/inspector/journal")
 def journal() -> Response:
+    """The page's list: the filters of ``GET /_admin/requests`` (the same names, words and 400s: ``service``,
+    ``status``, ``path`` prefix, ``path_pattern``, ``method``, ``since``, ``until``), ``after`` an id, and no
+    bodies (one entry's body is ``/inspector/journal/<id>``, fetched when its row is opened)."""
     args = request.args
     limit = args.get("limit", "200")
     if not limit.isdigit() or not 1 <= int(limit) <= 1000:
         raise ServiceError(400, "limit: must be an integer from 1 to 1000")
-    service = args.get("service") or None
-    if service is not None and service not in kit().services:
-        raise ServiceError(400, f"service: no service named {service!r}")
-    return reply(data.journal(service=service, status=args.get("status") or None, path=args.get("path") or None,
-                              after=args.get("after") or None, limit=int(limit)))
+    return reply(data.journal(journal_filter(args), after=args.get("after") or None, limit=int(limit)))
 
 
 @blueprint.get("/inspector/journal/<entry_id>")

@@ -25,11 +25,10 @@ LIST_FIELDS = ("id", "time", "method", "path", "query", "status", "retry_count",
 
 
 # -- the journal ----------------------------------------------------------------------------------
-def journal(*, service: str | None, status: str | None, path: str | None, after: str | None,
-            limit: int) -> dict[str, Any]:
-    """The latest entries (oldest first) that match, without bodies; ``after``: only those after that id."""
-    prefix = f"/{service}" if service else None
-    entries = journal_mod.recent(kit().config.journal_size, prefix)
+def journal(where: journal_mod.JournalFilter, *, after: str | None, limit: int) -> dict[str, Any]:
+    """The latest entries (oldest first) that ``where`` selects, without bodies; ``after``: only those after
+    that id."""
+    entries = journal_mod.recent(kit().config.journal_size, where=where)
     # ``complete``: these are all the entries that match (no ``after``, or it was dropped: a reset, the
     # journal's cap), so the page replaces its rows instead of appending.
     complete = True
@@ -37,16 +36,7 @@ def journal(*, service: str | None, status: str | None, path: str | None, after:
         ids = [e.get("id") for e in entries]
         if after in ids:
             entries, complete = entries[ids.index(after) + 1:], False
-    out = []
-    wanted = journal_mod.parse_status(status) if status else None
-    for e in entries:
-        if prefix and not (e["path"] == prefix or e["path"].startswith(prefix + "/")):
-            continue
-        if wanted is not None and not wanted(int(e["status"])):
-            continue
-        if path and path not in e["path"]:
-            continue
-        out.append({k: e.get(k) for k in LIST_FIELDS} | {"service": journal_mod.service_of(e)})
+    out = [{k: e.get(k) for k in LIST_FIELDS} | {"service": journal_mod.service_of(e)} for e in entries]
     latest = entries[-1].get("id") if entries else after
     return {"requests": out[-limit:], "latest": latest, "complete": complete}
 

@@ -173,10 +173,16 @@ function journalQuery() {
   const service = document.getElementById("f-service").value;
   const status = document.getElementById("f-status").value.trim();
   const path = document.getElementById("f-path").value.trim();
+  // The server's own journal filters (those of /_admin/requests); the path box finds its text anywhere in the
+  // path, as a path_pattern.
   if (service) params.set("service", service);
   if (status) params.set("status", status);
-  if (path) params.set("path", path);
+  if (path) params.set("path_pattern", ".*" + escapeRegExp(path) + ".*");
   return params;
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 async function refreshJournal(full) {
@@ -216,10 +222,14 @@ async function showEntry(id) {
   const lines = [`${entry.method} ${entry.path}${entry.query ? "?" + entry.query : ""}`, `status ${entry.status}`, ""];
   for (const [k, v] of Object.entries(entry.headers || {})) lines.push(`${k}: ${v}`);
   lines.push("");
-  if (entry.body_kept) {
+  if (entry.body_kept && entry.body) {
     let body = entry.body;
-    try { body = JSON.stringify(JSON.parse(entry.body), null, 2); } catch (_) { /* not JSON: as sent */ }
-    lines.push(body + (entry.body_truncated ? "\n… (cut)" : ""));
+    if (!entry.body_truncated) {
+      try { body = JSON.stringify(JSON.parse(entry.body), null, 2); } catch (_) { /* not JSON: as sent */ }
+    }
+    lines.push(body + (entry.body_truncated ? `\n… (cut: ${entry.body_bytes} bytes were sent)` : ""));
+  } else if (entry.body_kept) {
+    lines.push("(no body)");
   } else {
     lines.push(`(${entry.body_bytes || 0} bytes; this server's journal does not keep bodies)`);
   }
