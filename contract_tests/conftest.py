@@ -1,109 +1,84 @@
-"""Fixtures of the contract suite: a live reference server on a free port, or any ``--base-url``.
+"""Fixtures of the contract suite, on the kit's own pytest plugin (``sdk.testing.pytest_plugin``): one source of
+truth for the live server, its reset before each test and the admin client.
 
-Every test starts from the server's start-up state (``POST /_admin/reset``). Against a server that
-is not ours (``--base-url`` to a real service), tests that need ``/_admin`` are skipped.
+``--base-url URL`` runs the suite against another server: a reference server started elsewhere (the same as the
+plugin's ``--analytics-kit-url``), or a real service, where tests that need ``/_admin`` are skipped.
+
+SDK tests (whose fixtures reach the server only through the plugin's ``analytics_kit``, never a raw ``base_url``)
+run twice: over HTTP and in process (``analytics_kit_via``), every client and the admin client on one fresh app.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import httpx
 import pytest
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from mock_server import create_app
+from sdk import AdminClient, SDKError
+from sdk.testing.pytest_plugin import Kit
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--base-url", default=None, help="run the contract suite against this server instead")
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """werkzeug's own request line shows raw paths (a Cyfe widget key); the app's access log is masked."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return None
+def _given(config: pytest.Config) -> str | None:
+    url: str | None = config.getoption("--base-url")
+    return url.rstrip("/") if url else None
 
 
-class LiveServer:
-    """A reference server in a thread, on 127.0.0.1 and a port the OS chose."""
-
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self.app = create_app(config)
-        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self.app, threaded=True,
-                                                   request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join(5)
-
-
-@pytest.fixture(scope="session")
-def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    given = request.config.getoption("--base-url")
-    if given:
-        yield given.rstrip("/")
-        return
-    server = LiveServer()
-    yield server.url
-    server.stop()
-
-
-@pytest.fixture(scope="session")
-def ours(base_url: str) -> bool:
-    """Whether the server under test is the reference server (it has ``/_admin``)."""
+def _has_admin(url: str) -> bool:
     try:
-        return httpx.get(f"{base_url}/_admin/health", timeout=5).status_code == 200
-    except httpx.HTTPError:
+        with AdminClient(url, timeout=5) as admin:
+            admin.health()
+        return True
+    except SDKError:
         return False
 
 
-class Admin:
-    """The reference server's ``/_admin`` API, for set-up and read-back."""
+def pytest_configure(config: pytest.Config) -> None:
+    given = _given(config)
+    if given and config.getoption("--analytics-kit-url") is None and _has_admin(given):
+        config.option.analytics_kit_url = given  # a reference server elsewhere: the plugin's fixtures use it
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=f"{base_url}/_admin", timeout=10)
 
-    def reset(self) -> None:
-        self.http.post("/reset").raise_for_status()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    names = metafunc.fixturenames
+    chosen = any("analytics_kit_via" in str(m.args[0]) for m in metafunc.definition.iter_markers("parametrize"))
+    # A raw URL (``base_url``, ``analytics_kit_url``) is dialled by something outside the SDK: HTTP only.
+    if "analytics_kit" in names and not {"base_url", "analytics_kit_url"} & set(names) and not chosen:
+        metafunc.parametrize("analytics_kit_via", ["http", "in_process"])
 
-    def seed(self, data: dict[str, Any]) -> dict[str, Any]:
-        response = self.http.post("/seed", json=data)
-        assert response.status_code == 200, response.text
-        result: dict[str, Any] = response.json()
-        return result
 
-    def get(self, path: str, **params: Any) -> Any:
-        response = self.http.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
+@pytest.fixture(scope="session")
+def ours(request: pytest.FixtureRequest) -> bool:
+    """Whether the server under test is the reference server (it has ``/_admin``)."""
+    given = _given(request.config)
+    return given is None or _has_admin(given)
 
-    def fault(self, **spec: Any) -> None:
-        response = self.http.post("/faults", json=spec)
-        assert response.status_code == 201, response.text
 
-    def requests(self, path: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        params: dict[str, Any] = {"limit": limit}
-        if path:
-            params["path"] = path
-        result: list[dict[str, Any]] = self.http.get("/requests", params=params).json()["requests"]
-        return result
+@pytest.fixture(scope="session")
+def base_url(request: pytest.FixtureRequest) -> str:
+    """The server's root URL, for raw HTTP checks (always over the network)."""
+    given = _given(request.config)
+    if given:
+        return given
+    url: str = request.getfixturevalue("analytics_kit_server").url
+    return url
 
 
 @pytest.fixture
-def admin(base_url: str, ours: bool) -> Iterator[Admin]:
+def kit(ours: bool, analytics_kit: Kit) -> Kit:
     if not ours:
         pytest.skip("needs the reference server's /_admin API")
-    a = Admin(base_url)
-    a.reset()
-    yield a
-    a.http.close()
+    return analytics_kit
+
+
+@pytest.fixture
+def admin(kit: Kit) -> AdminClient:
+    """The plugin's admin client on this test's server (reset before the test)."""
+    return kit.admin
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, freeze
+from sdk import AdminClient
 
 #: upstream ``testUtils``: ``testScalingFactor`` and ``testWaitTimeForDrillEvents`` (ms).
 SCALE = 1.5
@@ -31,7 +31,7 @@ LIMITS = {"event_limit": 500, "event_segmentation_limit": 100, "event_segmentati
 @dataclass
 class Ctx:
     http: httpx.Client
-    admin: Admin
+    admin: AdminClient
     now: float = NOW
     #: upstream ``5.write.app.events.js``' ``totalEventCounts``: event key → {c, s, dur} sent so far.
     totals: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -48,7 +48,7 @@ class Case:
     run: Callable[[Ctx], None]
 
 
-def run(cases: list[Case], http: httpx.Client, admin: Admin) -> dict[str, BaseException | None]:
+def run(cases: list[Case], http: httpx.Client, admin: AdminClient) -> dict[str, BaseException | None]:
     """Every case of one upstream file in order on a reset server; what each raised (None: it passed)."""
     admin.reset()
     ctx = Ctx(http, admin)

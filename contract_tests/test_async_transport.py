@@ -13,19 +13,18 @@ import httpx
 import pytest
 import respx
 
-from contract_tests.conftest import Admin
-from sdk import APITimeoutError, AsyncStatHatClient, RetryPolicy, TransportError, Unauthorized
+from sdk import AdminClient, APITimeoutError, AsyncStatHatClient, RetryPolicy, TransportError, Unauthorized
 from sdk._transports import AiohttpTransport, default_async_transport
 
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 
-def counts(admin: Admin, name: str) -> float:
-    stats = admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"]
+def counts(admin: AdminClient, name: str) -> float:
+    stats = admin.stathat.stats("dev-ezkey")
     return sum(p["count"] for s in stats if s["name"] == name for p in s["points"])
 
 
-async def test_the_default_async_client_sends_through_aiohttp_end_to_end(base_url: str, admin: Admin) -> None:
+async def test_the_default_async_client_sends_through_aiohttp_end_to_end(base_url: str, admin: AdminClient) -> None:
     async with AsyncStatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as client:
         assert isinstance(client._http._transport, AiohttpTransport)
         await asyncio.gather(*(client.count("aio", 1) for _ in range(20)))
@@ -36,7 +35,7 @@ async def test_the_default_async_client_sends_through_aiohttp_end_to_end(base_ur
             await client.count("aio", 1)
 
 
-async def test_the_request_on_the_wire_is_httpxs_own(base_url: str, admin: Admin) -> None:
+async def test_the_request_on_the_wire_is_httpxs_own(base_url: str, admin: AdminClient) -> None:
     # The same call through httpx's transport and through ours: the server sees the same headers, no more.
     seen = []
     for transport in (httpx.AsyncHTTPTransport(), AiohttpTransport()):
@@ -45,13 +44,13 @@ async def test_the_request_on_the_wire_is_httpxs_own(base_url: str, admin: Admin
                                   headers={"X-Custom": "yes"})
             assert r.status_code == 200 and r.json() == {"status": 200, "msg": "ok"}
             assert r.headers["content-type"] == "application/json"
-        entry = admin.requests("/stathat/ez")[-1]
+        entry = admin.requests.list(path="/stathat/ez", limit=1000)[-1]
         seen.append({k.lower(): v for k, v in entry["headers"].items() if k.lower() not in ("host",)})
     assert seen[0] == seen[1]
     assert counts(admin, "wire") == 2
 
 
-async def test_a_client_survives_a_second_event_loop(base_url: str, admin: Admin) -> None:
+async def test_a_client_survives_a_second_event_loop(base_url: str, admin: AdminClient) -> None:
     client = AsyncStatHatClient("dev-ezkey", base_url=f"{base_url}/stathat")
 
     def in_new_loop() -> None:

@@ -20,12 +20,13 @@ from typing import Any
 
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, freeze
 from sdk import (
+    AdminClient,
     AsyncCyfeClient,
     AsyncStatHatClient,
     AsyncTaplyticsClient,
+    BadRequest,
     BatchConfig,
     CyfeClient,
     RetryPolicy,
@@ -70,7 +71,7 @@ class Service:
     path: str
     items: Callable[[], list[Any]]
     key: Callable[[Any], str]
-    held: Callable[[Admin, str], Counter[str]]
+    held: Callable[[AdminClient, str], Counter[str]]
     run: Callable[[str, Fault, Errors], None]
     arun: Callable[[str, Fault, Errors], Awaitable[None]]
 
@@ -80,8 +81,8 @@ def _stathat_items() -> list[Stat]:
     return [Stat(f"fault {i}", count=1, t=T0) for i in range(N)]
 
 
-def _stathat_held(admin: Admin, base: str) -> Counter[str]:
-    stats = admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"]
+def _stathat_held(admin: AdminClient, base: str) -> Counter[str]:
+    stats = admin.stathat.stats("dev-ezkey")
     return Counter({s["name"]: int(sum(p["count"] for p in s["points"])) for s in stats
                     if s["name"].startswith("fault ")})
 
@@ -107,7 +108,7 @@ def _countly_items() -> list[countly_sdk.Event]:
     return [countly_sdk.Event("fault", segmentation={"item": f"i{i}"}) for i in range(N)]
 
 
-def _countly_held(admin: Admin, base: str) -> Counter[str]:
+def _countly_held(admin: AdminClient, base: str) -> Counter[str]:
     with countly_sdk.CountlyClient(base_url=f"{base}/countly", api_key=API_KEY, app_id=APP_ID) as c:
         data = c.events("fault", segmentation="item")
     return Counter({f"i{i}": int(data.day("c", COUNTLY_DAY, value=f"i{i}")) for i in range(N)
@@ -137,8 +138,8 @@ def _taplytics_items() -> list[taplytics_sdk.Event]:
     return [taplytics_sdk.Event(f"fault-{i}") for i in range(N)]
 
 
-def _taplytics_held(admin: Admin, base: str) -> Counter[str]:
-    return Counter(e["name"] for e in admin.get("/taplytics/events")["events"])
+def _taplytics_held(admin: AdminClient, base: str) -> Counter[str]:
+    return Counter(e["name"] for e in admin.taplytics.events())
 
 
 def _taplytics_run(base: str, fault: Fault, errors: Errors) -> None:
@@ -168,8 +169,8 @@ def _cyfe_key(row: Any) -> str:
     return day.strftime("%Y%m%d") if isinstance(day, date) else str(day)
 
 
-def _cyfe_held(admin: Admin, base: str) -> Counter[str]:
-    return Counter({r["Date"]: int(r["Users"]) for r in admin.get("/cyfe/widgets/dev-widget")["rows"]})
+def _cyfe_held(admin: AdminClient, base: str) -> Counter[str]:
+    return Counter({r["Date"]: int(r["Users"]) for r in admin.cyfe.widget("dev-widget")["rows"]})
 
 
 def _cyfe_run(base: str, fault: Fault, errors: Errors) -> None:
@@ -200,17 +201,20 @@ SERVICES = [
 ]
 
 
-def _arm(admin: Admin, service: Service, fault: Fault) -> None:
-    response = admin.http.post("/faults", json={"path": service.path, "times": 1, **fault.spec})
-    if response.status_code == 400 and "kind" in fault.spec:
-        pytest.skip(f"this server's /_admin/faults has no kind {fault.spec['kind']!r}: {response.text}")
-    assert response.status_code == 201, response.text
+def _arm(admin: AdminClient, service: Service, fault: Fault) -> None:
+    try:
+        admin.faults.add(service.path, times=1, **fault.spec)
+    except BadRequest as exc:
+        if "kind" not in fault.spec:
+            raise
+        pytest.skip(f"this server's /_admin/faults has no kind {fault.spec['kind']!r}: {exc}")
 
 
-def _settle(admin: Admin, service: Service) -> None:
+def _settle(admin: AdminClient, service: Service) -> None:
     """Wait until the server has answered every batch's first attempt (a held one lands late)."""
     deadline = time.monotonic() + 15
-    while len([r for r in admin.requests(service.path) if r["retry_count"] == "0"]) < N // CONFIG.max_items:
+    while len([r for r in admin.requests.list(path=service.path, limit=1000)
+               if r["retry_count"] == "0"]) < N // CONFIG.max_items:
         assert time.monotonic() < deadline, "the server did not answer every batch"
         time.sleep(0.05)
 
@@ -248,7 +252,8 @@ def _check(service: Service, fault: Fault, held: Counter[str], errors: Errors) -
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
-def test_sync_batcher_accounts_for_every_item(base_url: str, admin: Admin, service: Service, fault: Fault) -> None:
+def test_sync_batcher_accounts_for_every_item(base_url: str, admin: AdminClient, service: Service, fault: Fault,
+                                              ) -> None:
     freeze(admin)
     _arm(admin, service, fault)
     errors: Errors = []
@@ -260,7 +265,7 @@ def test_sync_batcher_accounts_for_every_item(base_url: str, admin: Admin, servi
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.name)
-async def test_async_batcher_accounts_for_every_item(base_url: str, admin: Admin, service: Service,
+async def test_async_batcher_accounts_for_every_item(base_url: str, admin: AdminClient, service: Service,
                                                      fault: Fault) -> None:
     freeze(admin)
     _arm(admin, service, fault)
@@ -271,9 +276,9 @@ async def test_async_batcher_accounts_for_every_item(base_url: str, admin: Admin
     _check(service, fault, service.held(admin, base_url), errors)
 
 
-def test_close_returns_at_its_deadline_with_nothing_unaccounted(base_url: str, admin: Admin) -> None:
+def test_close_returns_at_its_deadline_with_nothing_unaccounted(base_url: str, admin: AdminClient) -> None:
     """The issue's case: a batch waiting out a Retry-After when close(timeout) is called."""
-    admin.fault(path="/stathat/ez", status=429, headers={"Retry-After": "30"}, times=1)
+    admin.faults.add(path="/stathat/ez", status=429, headers={"Retry-After": "30"}, times=1)
     errors: Errors = []
     with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as c:
         b = c.batcher(BatchConfig(max_items=100), on_error=lambda e, items: errors.append((e, items)))
@@ -285,20 +290,20 @@ def test_close_returns_at_its_deadline_with_nothing_unaccounted(base_url: str, a
     assert (result.delivered, result.failed, result.pending) == (0, 100, 0)
     assert sum(len(items) for _, items in errors) == 100
     assert all(isinstance(e, SDKError) and e.reason == "not sent before the deadline" for e, _ in errors)
-    assert not [s for s in admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"] if s["name"].startswith("s")]
+    assert not [s for s in admin.stathat.stats("dev-ezkey") if s["name"].startswith("s")]
 
 
 
 
 @pytest.mark.parametrize(("kind", "applied"), [("reset", False), ("reset_after", True)])
-def test_a_dropped_connection_fault_drops_before_or_after_applying(base_url: str, admin: Admin, kind: str,
+def test_a_dropped_connection_fault_drops_before_or_after_applying(base_url: str, admin: AdminClient, kind: str,
                                                                    applied: bool) -> None:
     import httpx
 
     _arm(admin, SERVICES[0], Fault(kind, {"kind": kind}))
     with pytest.raises(httpx.RemoteProtocolError):  # no reply at all
         httpx.post(f"{base_url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "dropped", "count": "1"})
-    names = {s["name"] for s in admin.get("/stathat/stats", ezkey="dev-ezkey")["stats"]}
+    names = {s["name"] for s in admin.stathat.stats("dev-ezkey")}
     assert ("dropped" in names) is applied
     ok = httpx.post(f"{base_url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "after", "count": "1"})
     assert ok.status_code == 200  # one request only (times=1)

@@ -8,9 +8,8 @@ from datetime import date
 
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, freeze
-from sdk import RateLimited, RetryPolicy, ValidationError
+from sdk import AdminClient, RateLimited, RetryPolicy, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event
 
@@ -28,18 +27,18 @@ def _wait_for(check: Callable[[], bool]) -> None:
         time.sleep(0.02)
 
 
-def _arm_timeout_then_rate_limit(admin: Admin) -> None:
+def _arm_timeout_then_rate_limit(admin: AdminClient) -> None:
     # The first attempt is held past the client's timeout, then applied; the retry is refused with a
     # Retry-After longer than the SDK waits (so it raises RateLimited, which alone says "not applied").
-    admin.fault(path="/countly/i", status=None, delay=0.6, times=1)
-    admin.fault(path="/countly/i", status=429, headers={"Retry-After": "120"}, times=1)
+    admin.faults.add(path="/countly/i", status=None, delay=0.6, times=1)
+    admin.faults.add(path="/countly/i", status=429, headers={"Retry-After": "120"}, times=1)
 
 
-def _held_write_landed(admin: Admin) -> bool:
-    return len([r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]) >= 3
+def _held_write_landed(admin: AdminClient) -> bool:
+    return len([r for r in admin.requests.list(path="/countly/i", limit=1000) if r["path"] == "/countly/i"]) >= 3
 
 
-def test_a_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: Admin) -> None:
+def test_a_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
                        app_id=APP_ID, timeout=0.3, retry=RETRIED, batch=MANUAL) as c:
@@ -58,7 +57,7 @@ def test_a_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str,
     assert sessions.day("d", TODAY) == 8  # 3 + 5, never 3 + 3 + 5
 
 
-async def test_async_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: Admin) -> None:
+async def test_async_heartbeat_that_may_have_been_applied_is_not_sent_again(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
                                   app_id=APP_ID, timeout=0.3, retry=RETRIED, batch=MANUAL) as c:
@@ -75,12 +74,12 @@ async def test_async_heartbeat_that_may_have_been_applied_is_not_sent_again(base
     assert sessions.day("d", TODAY) == 8
 
 
-def test_a_heartbeat_certainly_refused_is_carried_to_the_next(base_url: str, admin: Admin) -> None:
+def test_a_heartbeat_certainly_refused_is_carried_to_the_next(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
                        app_id=APP_ID, retry=FAST, batch=MANUAL) as c:
         with c.session() as session:
-            admin.fault(path="/countly/i", status=429, headers={"Retry-After": "120"}, times=1)
+            admin.faults.add(path="/countly/i", status=429, headers={"Retry-After": "120"}, times=1)
             session._mark -= 3
             with pytest.raises(RateLimited) as info:
                 session.extend()
@@ -95,7 +94,7 @@ def _seed_events(c: CountlyClient) -> None:
     c.flush()
 
 
-def test_event_reads_that_cannot_answer_raise(base_url: str, admin: Admin) -> None:
+def test_event_reads_that_cannot_answer_raise(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="r", api_key=API_KEY,
                        app_id=APP_ID, batch=MANUAL) as c:
@@ -112,7 +111,7 @@ def test_event_reads_that_cannot_answer_raise(base_url: str, admin: Admin) -> No
         assert c.sessions().day("t", TODAY, value="nowhere") == 0  # a bucket with nothing is a real 0
 
 
-async def test_async_event_reads_that_cannot_answer_raise(base_url: str, admin: Admin) -> None:
+async def test_async_event_reads_that_cannot_answer_raise(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="r", api_key=API_KEY,
                                   app_id=APP_ID, batch=MANUAL) as c:
@@ -124,31 +123,33 @@ async def test_async_event_reads_that_cannot_answer_raise(base_url: str, admin: 
 
 
 @pytest.mark.parametrize("period", ["bogus", "30day", "0days", "", (5, 1), (1,)])
-def test_a_period_the_server_would_read_as_30_days_is_refused(base_url: str, admin: Admin, period: object) -> None:
+def test_a_period_the_server_would_read_as_30_days_is_refused(base_url: str, admin: AdminClient, period: object,
+                                                              ) -> None:
     with CountlyClient(base_url=f"{base_url}/countly", api_key=API_KEY, app_id=APP_ID) as c, \
             pytest.raises(ValidationError, match="period"):
         c.sessions(period=period)  # type: ignore[arg-type]
-    assert admin.requests("/countly/o") == []  # refused before sending
+    assert admin.requests.list(path="/countly/o", limit=1000) == []  # refused before sending
 
 
 @pytest.mark.parametrize("period", ["hour", "yesterday", "7days", "45days", "2weeks", "3months", (0, 1)])
-def test_the_periods_countly_knows_are_sent(base_url: str, admin: Admin, period: object) -> None:
+def test_the_periods_countly_knows_are_sent(base_url: str, admin: AdminClient, period: object) -> None:
     with CountlyClient(base_url=f"{base_url}/countly", api_key=API_KEY, app_id=APP_ID) as c:
         assert c.sessions(period=period).empty  # type: ignore[arg-type]
 
 
-def test_by_default_a_heartbeat_that_timed_out_is_neither_retried_nor_resent(base_url: str, admin: Admin) -> None:
+def test_by_default_a_heartbeat_that_timed_out_is_neither_retried_nor_resent(base_url: str, admin: AdminClient) -> None:
     from sdk import APITimeoutError
 
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="hb", api_key=API_KEY,
                        app_id=APP_ID, timeout=0.3, retry=FAST, batch=MANUAL) as c:
         with c.session() as session:
-            admin.fault(path="/countly/i", status=None, delay=0.6, times=1)
+            admin.faults.add(path="/countly/i", status=None, delay=0.6, times=1)
             session._mark -= 3
             with pytest.raises(APITimeoutError) as info:
                 session.extend()
             assert info.value.maybe_applied and len(info.value.attempts) == 1
-            _wait_for(lambda: len([r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]) >= 2)
+            _wait_for(lambda: len([r for r in admin.requests.list(path="/countly/i", limit=1000)
+                                   if r["path"] == "/countly/i"]) >= 2)
             session._mark -= 5.2
         assert c.with_options(timeout=10).sessions().day("d", TODAY) == 8

@@ -8,12 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, DAY, NOW, READONLY_KEY, freeze, write
+from sdk import AdminClient
 
 
 @pytest.fixture(autouse=True)
-def frozen(admin: Admin) -> None:
+def frozen(admin: AdminClient) -> None:
     freeze(admin)  # 2024-03-15 10:30 UTC
 
 
@@ -164,7 +164,7 @@ async def test_dashboard_async(ahttp: httpx.AsyncClient) -> None:
     assert response.json()["today"]["dashboard"]["total_sessions"]["total"] == 1
 
 
-def test_app_timezone_decides_today_and_the_buckets(http: httpx.Client, admin: Admin) -> None:
+def test_app_timezone_decides_today_and_the_buckets(http: httpx.Client, admin: AdminClient) -> None:
     app_id = "a" * 24
     admin.seed({"countly": {"apps": [{"app_id": app_id, "app_key": "la-key", "timezone": "America/Los_Angeles"}]}})
     freeze(admin, NOW - 6 * 3600)  # 04:30 UTC on 15 March is 21:30 on 14 March in Los Angeles (PDT)
@@ -201,7 +201,7 @@ def test_events_overview_totals_every_custom_event(http: httpx.Client) -> None:
     assert _overview(http, events='["buy","nope"]').json()["all"] == [{"_id": "buy", "c": 3, "s": 3.5, "dur": 3}]
 
 
-def test_events_overview_period(http: httpx.Client, admin: Admin) -> None:
+def test_events_overview_period(http: httpx.Client, admin: AdminClient) -> None:
     freeze(admin, NOW - 40 * DAY)
     http.get("/countly/i", params={"app_key": "dev-app-key", "device_id": "a",
                                    "events": json.dumps([{"key": "old", "count": 5}])})

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, READONLY_KEY, day, freeze, read, write
+from sdk import AdminClient, BadRequest, NotFound
 
 OK = {"result": "Success"}
 CORS = {"access-control-allow-origin": "*", "access-control-allow-methods": "POST, GET, OPTIONS",
@@ -20,7 +20,7 @@ CHROME_WINDOWS = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 
 
 
 @pytest.fixture(autouse=True)
-def frozen(admin: Admin) -> None:
+def frozen(admin: AdminClient) -> None:
     freeze(admin)
 
 
@@ -35,8 +35,12 @@ def dashboard(http: httpx.Client, period: str = "30days") -> dict[str, Any]:
     return result
 
 
-def app_user(admin: Admin, device_id: str) -> httpx.Response:
-    return admin.http.get("/countly/app_user", params={"app_id": APP_ID, "app_key": APP_KEY, "device_id": device_id})
+def app_user(admin: AdminClient, device_id: str) -> dict[str, Any] | None:
+    """The app user a device maps to, or None (the read-back's 404)."""
+    try:
+        return admin.countly.app_user(APP_ID, APP_KEY, device_id)
+    except NotFound:
+        return None
 
 
 # -- CORS -------------------------------------------------------------------------------------------
@@ -70,13 +74,13 @@ def test_sdk_config_default(http: httpx.Client) -> None:
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_sdk_config_seeded(http: httpx.Client, admin: Admin) -> None:
+def test_sdk_config_seeded(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"countly": {"sdk_config": {APP_ID: {"tracking": False, "rqs": 100}}}})
     assert sdk(http, "sc").json() == {"v": 2, "t": NOW * 1000, "c": {"tracking": False, "rqs": 100}}
 
 
 @pytest.mark.parametrize("method", ["fetch_remote_config", "rc"])
-def test_remote_config(http: httpx.Client, admin: Admin, method: str) -> None:
+def test_remote_config(http: httpx.Client, admin: AdminClient, method: str) -> None:
     assert sdk(http, method).json() == {}
     values = {"color": "red", "limit": 5, "flags": {"beta": True}}
     admin.seed({"countly": {"remote_config": {APP_ID: values}}})
@@ -114,46 +118,46 @@ def test_sdk_errors(http: httpx.Client, query: dict[str, str], status: int, resu
     {"remote_config": {"short": {}}},
     {"sdk_config": {APP_ID: []}},
 ])
-def test_seed_refuses_bad_config(admin: Admin, section: dict[str, Any]) -> None:
-    response = admin.http.post("/seed", json={"countly": section})
-    assert response.status_code == 400, response.text
+def test_seed_refuses_bad_config(admin: AdminClient, section: dict[str, Any]) -> None:
+    with pytest.raises(BadRequest):
+        admin.seed({"countly": section})  # type: ignore[typeddict-item]
 
 
 # -- old_device_id ----------------------------------------------------------------------------------
-def test_merge_into_a_new_device(http: httpx.Client, admin: Admin) -> None:
+def test_merge_into_a_new_device(http: httpx.Client, admin: AdminClient) -> None:
     ok(write(http, device_id="anon", begin_session=1, country_code="TR",
              metrics={"_os": "Android", "_app_version": "2.0"}))
     ok(write(http, device_id="user-42", old_device_id="anon"))  # change_id(..., merge=true)
-    moved = app_user(admin, "user-42").json()
+    moved = app_user(admin, "user-42")
     assert (moved["did"], moved["cc"], moved["p"], moved["av"], moved["sc"]) == ("user-42", "TR", "Android", "2:0", 1)
-    assert app_user(admin, "anon").status_code == 404
+    assert app_user(admin, "anon") is None
     ok(write(http, device_id="user-42", begin_session=1, ignore_cooldown=1, metrics={"_os": "Android"}))
     assert read(http, "total_users") == [{"_id": "users", "u": 1}]
     board = dashboard(http)["dashboard"]
     assert board["new_users"]["total"] == 1 and board["total_users"]["total"] == 1
     assert board["total_sessions"]["total"] == 2
-    assert app_user(admin, "user-42").json()["sc"] == 2
+    assert app_user(admin, "user-42")["sc"] == 2
     # the same Android user: unique once on the day
     assert day(read(http, "device_details"))["Android"] == {"t": 2, "n": 1, "u": 1}
 
 
-def test_merge_two_known_devices(http: httpx.Client, admin: Admin) -> None:
+def test_merge_two_known_devices(http: httpx.Client, admin: AdminClient) -> None:
     ok(write(http, device_id="a", begin_session=1, session_duration=30, metrics={"_resolution": "800x600"}))
     ok(write(http, device_id="b", begin_session=1, session_duration=20, metrics={"_os": "iOS"}))
     assert read(http, "total_users") == [{"_id": "users", "u": 2}]
     ok(write(http, device_id="b", old_device_id="a"))
     assert read(http, "total_users") == [{"_id": "users", "u": 1}]
-    merged = app_user(admin, "b").json()
+    merged = app_user(admin, "b")
     assert (merged["sc"], merged["tsd"], merged["p"], merged["r"]) == (2, 50, "iOS", "800x600")
-    assert app_user(admin, "a").status_code == 404
+    assert app_user(admin, "a") is None
 
 
-def test_merge_of_an_unknown_device_changes_nothing(http: httpx.Client, admin: Admin) -> None:
+def test_merge_of_an_unknown_device_changes_nothing(http: httpx.Client, admin: AdminClient) -> None:
     ok(write(http, device_id="b", begin_session=1))
     ok(write(http, device_id="b", old_device_id="never-seen"))
     ok(write(http, device_id="b", old_device_id="b"))  # the same id: no merge
     assert read(http, "total_users") == [{"_id": "users", "u": 1}]
-    assert app_user(admin, "b").json()["sc"] == 1
+    assert app_user(admin, "b")["sc"] == 1
 
 
 def test_merge_in_bulk(http: httpx.Client) -> None:
@@ -311,7 +315,7 @@ def test_frequency_at_every_level(http: httpx.Client) -> None:
     assert users["2024"]["u"] == 1  # u is still counted once
 
 
-def test_end_session_from_an_unknown_device_adds_nothing(http: httpx.Client, admin: Admin) -> None:
+def test_end_session_from_an_unknown_device_adds_nothing(http: httpx.Client, admin: AdminClient) -> None:
     ok(write(http, device_id="ghost", end_session=1, session_duration=40))
     ok(write(http, device_id="ghost2", session_duration=40))
     for method in ("sessions", "users", "locations"):
@@ -356,14 +360,14 @@ def test_top_bars_tie_by_name(http: httpx.Client) -> None:
     assert [b["percent"] for b in bars] == [50, 25, 25]
 
 
-def test_merge_keeps_the_properties_of_the_user_seen_last(http: httpx.Client, admin: Admin) -> None:
+def test_merge_keeps_the_properties_of_the_user_seen_last(http: httpx.Client, admin: AdminClient) -> None:
     # appUsers.merge: when the old user's last session is the later one, its properties win (B keeps its id)
     ok(write(http, device_id="b", begin_session=1, timestamp=NOW - 600,
              metrics={"_os": "Android", "_device": "Samsung S7", "_resolution": "800x600"}))
     ok(write(http, device_id="a", begin_session=1, timestamp=NOW - 60, metrics={"_os": "iOS", "_device": "iPad"}))
     ok(write(http, device_id="b", old_device_id="a"))
-    merged = app_user(admin, "b").json()
+    merged = app_user(admin, "b")
     assert (merged["did"], merged["p"], merged["d"], merged["r"], merged["sc"]) == ("b", "iOS", "iPad", "800x600", 2)
     assert merged["ls"] == NOW - 60 and merged["fs"] == NOW - 600
-    assert app_user(admin, "a").status_code == 404
+    assert app_user(admin, "a") is None
     assert read(http, "total_users") == [{"_id": "users", "u": 1}]

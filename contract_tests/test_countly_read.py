@@ -8,14 +8,14 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, DAY, NOW, READONLY_KEY, day, freeze, read, write
+from sdk import AdminClient
 
 OTHER_APP = "d" * 24
 
 
 @pytest.fixture(autouse=True)
-def frozen(admin: Admin) -> None:
+def frozen(admin: AdminClient) -> None:
     freeze(admin)
     admin.seed({"countly": {
         "apps": [{"app_id": OTHER_APP, "app_key": "other-key"}],
@@ -89,7 +89,7 @@ def test_empty_get_events_and_total_users(http: httpx.Client) -> None:
     assert read(http, "total_users", metric="users") == []
 
 
-def test_total_users(http: httpx.Client, admin: Admin) -> None:
+def test_total_users(http: httpx.Client, admin: AdminClient) -> None:
     write(http, device_id="d1", begin_session=1, country_code="TR")
     write(http, device_id="d2", begin_session=1, timestamp=NOW - 10 * DAY)
     assert read(http, "total_users", metric="users") == [{"_id": "users", "u": 2}]
@@ -125,7 +125,7 @@ def test_refresh_returns_today_only(http: httpx.Client) -> None:
     assert events["meta"] == {}
 
 
-def test_cities(http: httpx.Client, admin: Admin) -> None:
+def test_cities(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"countly": {"apps": [{"app_id": "f" * 24, "app_key": "city-key", "country": "TR"}]}})
     for device, country, city in (("d1", "TR", "Istanbul"), ("d2", "DE", "Berlin"), ("d3", "TR", "Ankara")):
         http.get("/countly/i", params={"app_key": "city-key", "device_id": device, "begin_session": 1,

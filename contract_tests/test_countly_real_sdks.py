@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin, LiveServer
 from contract_tests.test_countly_support import APP_ID, APP_KEY, read
+from sdk import AdminClient, NotFound
 from tests.browser import browser, static_site  # noqa: F401  (the fixture)
 from tests.npm import node, npm_package
 
@@ -84,7 +84,7 @@ Countly.fetch_remote_config(function (err, configs) {
 """
 
 
-def test_web_sdk_in_chromium_from_another_origin(browser: Browser, base_url: str, admin: Admin,  # noqa: F811
+def test_web_sdk_in_chromium_from_another_origin(browser: Browser, base_url: str, admin: AdminClient,  # noqa: F811
                                                  http: httpx.Client) -> None:
     sdk = npm_package("countly-sdk-web", "^26")
     admin.seed({"countly": {"remote_config": {APP_ID: RC}}})
@@ -112,7 +112,7 @@ def test_web_sdk_in_chromium_from_another_origin(browser: Browser, base_url: str
     assert (landing["t"], landing["uvalue"], landing["n"]) == (1, 1, 1)
     assert read(http, "events", event="cta_click", segmentation="button")["meta"]["button"] == ["buy"]
     # every call crossed origins with the countly-token header: the browser asked first, and was let through
-    journal = admin.requests(path="/countly")
+    journal = admin.requests.list(path="/countly", limit=1000)
     preflights = {e["path"] for e in journal if e["method"] == "OPTIONS"}
     assert {"/countly/o/sdk", "/countly/i"} <= preflights
     assert all(e["status"] == 200 for e in journal if e["method"] == "OPTIONS")
@@ -133,21 +133,15 @@ Countly.end_session(42);
 """
 
 
-@pytest.fixture(scope="module")
-def countly_at_root() -> Iterator[LiveServer]:
-    """A reference server that also serves Countly at ``/`` (``--only countly``): the Node SDK sends to
-    ``/i`` and ``/o`` of its URL's host whatever path the URL has."""
-    server = LiveServer({"only": "countly"})
-    yield server
-    server.stop()
-
-
-def test_node_sdk_change_id_with_merge(countly_at_root: LiveServer, tmp_path: Path) -> None:
+# A reference server that also serves Countly at ``/`` (``--only countly``): the Node SDK sends to ``/i`` and
+# ``/o`` of its URL's host whatever path the URL has.
+@pytest.mark.analytics_kit(only="countly")
+def test_node_sdk_change_id_with_merge(analytics_kit_url: str, analytics_kit_admin: AdminClient,
+                                       tmp_path: Path) -> None:
     executable = node()
     sdk = npm_package("countly-sdk-nodejs", "^24")
-    base_url = countly_at_root.url
-    admin = Admin(base_url)
-    admin.reset()
+    base_url = analytics_kit_url
+    admin = analytics_kit_admin
     http = httpx.Client(base_url=base_url, timeout=10)
     script = tmp_path / "client.js"
     script.write_text(NODE_SCRIPT)
@@ -159,18 +153,16 @@ def test_node_sdk_change_id_with_merge(countly_at_root: LiveServer, tmp_path: Pa
                  and today(http, "events", event="purchase").get("c") == 2)
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        process.communicate(timeout=30)
     assert read(http, "total_users") == [{"_id": "users", "u": 1}]
     board = dashboard_today(http)
     assert (board["total_sessions"]["total"], board["total_users"]["total"], board["new_users"]["total"]) == (1, 1, 1)
     sessions = today(http, "sessions")
     assert sessions["ds"] == {"2": 1}  # one session of 31-60 s
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="node-user-7")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="node-user-7")
     assert (user["sc"], user["tsd"], user["av"]) == (1, 42, "2:0")
-    gone = admin.http.get("/countly/app_user", params={"app_id": APP_ID, "app_key": APP_KEY,
-                                                       "device_id": "node-anonymous"})
-    assert gone.status_code == 404, output
+    with pytest.raises(NotFound):
+        admin.countly.app_user(APP_ID, APP_KEY, "node-anonymous")
     assert today(http, "events", event="purchase")["s"] == pytest.approx(19.98)
-    assert {e["path"] for e in admin.requests()} >= {"/i"}  # it did send to the root
+    assert {e["path"] for e in admin.requests.list(limit=1000)} >= {"/i"}  # it did send to the root
     http.close()
-    admin.http.close()

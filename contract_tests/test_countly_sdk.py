@@ -11,19 +11,19 @@ from datetime import date
 import pytest
 
 import sdk.countly as countly_module
-from contract_tests.cassettes import CASSETTES, make_vcr
-from contract_tests.conftest import Admin
+from contract_tests.cassettes import CASSETTES
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, READONLY_KEY, freeze
-from sdk import BadRequest, RetryPolicy, Unauthorized, ValidationError
+from sdk import AdminClient, BadRequest, RetryPolicy, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData
+from sdk.testing import make_vcr
 
 TODAY = date(2024, 3, 15)
 MANUAL = BatchConfig(background=False, max_items=100)
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[CountlyClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[CountlyClient]:
     freeze(admin)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="phone-1", api_key=API_KEY,
                        app_id=APP_ID, batch=MANUAL) as c:
@@ -31,7 +31,7 @@ def client(base_url: str, admin: Admin) -> Iterator[CountlyClient]:
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncCountlyClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
     freeze(admin)
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="phone-1",
                                   api_key=API_KEY, app_id=APP_ID, batch=MANUAL) as c:
@@ -61,7 +61,7 @@ def _check_replay(sessions: TimeData, users: TimeData, purchase: TimeData, by_pl
     assert sessions.total_between("d", date(2024, 2, 15), TODAY) == 105  # the 30 days up to today
 
 
-def test_device_session_replay(client: CountlyClient, admin: Admin) -> None:
+def test_device_session_replay(client: CountlyClient, admin: AdminClient) -> None:
     client.begin_session(METRICS, ip_address="88.255.4.4")
     for _ in range(3):
         client.session_duration(30)
@@ -88,7 +88,7 @@ def test_device_session_replay(client: CountlyClient, admin: Admin) -> None:
     assert client.carriers().meta == {"carriers": ["Vodafone"]}
     assert client.devices().empty and client.cities().empty  # no _device sent; the app keeps no cities
     # one request per events batch
-    writes = [r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]
+    writes = [r for r in admin.requests.list(path="/countly/i", limit=1000) if r["path"] == "/countly/i"]
     assert len(writes) == 6
 
 
@@ -108,7 +108,7 @@ async def test_device_session_replay_async(aclient: AsyncCountlyClient) -> None:
     assert await aclient.total_users() == 1
 
 
-def test_session_context_manager_with_heartbeat(client: CountlyClient, admin: Admin) -> None:
+def test_session_context_manager_with_heartbeat(client: CountlyClient, admin: AdminClient) -> None:
     with client.session(METRICS, heartbeat=0.2, country_code="DE"):
         client.record_event(Event("tap"))
         time.sleep(2.2)
@@ -116,15 +116,15 @@ def test_session_context_manager_with_heartbeat(client: CountlyClient, admin: Ad
     assert sessions.day("t", TODAY) == 1
     # the whole seconds elapsed (at least 2) arrive through the heartbeats and the end
     assert sessions.day("d", TODAY) >= 2
-    writes = [r for r in admin.requests("/countly/i") if r["path"] == "/countly/i"]
+    writes = [r for r in admin.requests.list(path="/countly/i", limit=1000) if r["path"] == "/countly/i"]
     # begin, the events batch, end, and at least one heartbeat in between (e counts every request)
     assert len(writes) >= 4 and sessions.day("e", TODAY) == len(writes)
     assert client.events("tap").day("c", TODAY) == 1
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="phone-1")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="phone-1")
     assert user["hos"] is False and user["sd"] == 0
 
 
-async def test_session_context_manager_async(aclient: AsyncCountlyClient, admin: Admin) -> None:
+async def test_session_context_manager_async(aclient: AsyncCountlyClient, admin: AdminClient) -> None:
     async with aclient.session(METRICS, heartbeat=0.2):
         await aclient.record_event(Event("tap", 3))
         import asyncio
@@ -134,16 +134,16 @@ async def test_session_context_manager_async(aclient: AsyncCountlyClient, admin:
     assert sessions.day("d", TODAY) >= 2
     assert sessions.day("e", TODAY) >= 4  # begin, events, end and at least one heartbeat
     assert (await aclient.events("tap")).day("c", TODAY) == 3
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="phone-1")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="phone-1")
     assert user["hos"] is False
 
 
-def test_batch_of_several_devices_goes_to_bulk(client: CountlyClient, admin: Admin) -> None:
+def test_batch_of_several_devices_goes_to_bulk(client: CountlyClient, admin: AdminClient) -> None:
     client.record_event(Event("a", device_id="dev-a"))
     client.record_event(Event("a", 2, device_id="dev-b"))
     client.record_event(Event("a", 4))
     client.flush()
-    assert [r["path"] for r in admin.requests("/countly/i")] == ["/countly/i/bulk"]
+    assert [r["path"] for r in admin.requests.list(path="/countly/i", limit=1000)] == ["/countly/i/bulk"]
     assert client.events("a").day("c", TODAY) == 7
 
 
@@ -155,20 +155,20 @@ def test_bulk(client: CountlyClient) -> None:
         client.bulk([{"begin_session": 1}])
 
 
-def test_retry_after_read_timeout_is_not_counted_twice(base_url: str, admin: Admin) -> None:
+def test_retry_after_read_timeout_is_not_counted_twice(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     # Opted in (retry_writes): the first attempt is held 0.6 s by the server and then applied; the client
     # gives up at 0.3 s and retries the same bytes with the same timestamp, which the server acknowledges
     # as a duplicate (no other write of the device comes in between; test_batch_faults shows why that
     # is not the default).
-    admin.fault(path="/countly/i", status=None, delay=0.6, times=1)
+    admin.faults.add(path="/countly/i", status=None, delay=0.6, times=1)
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="p", api_key=API_KEY,
                        app_id=APP_ID, timeout=0.3, retry=RetryPolicy(base=0.05, jitter=0, retry_writes=True)) as c:
         c.begin_session()
         time.sleep(0.5)  # let the held first attempt finish on the server
         c.with_options(timeout=10).sessions()
         assert c.with_options(timeout=10).sessions().day("t", TODAY) == 1
-    attempts = admin.requests("/countly/i")
+    attempts = admin.requests.list(path="/countly/i", limit=1000)
     assert len(attempts) == 2 and {r["retry_count"] for r in attempts} == {"0", "1"}
 
 
@@ -196,7 +196,7 @@ def test_errors(client: CountlyClient, base_url: str) -> None:
     assert client.sessions().empty  # nothing was sent by the refused calls
 
 
-def test_checksum_with_salt(base_url: str, admin: Admin) -> None:
+def test_checksum_with_salt(base_url: str, admin: AdminClient) -> None:
     freeze(admin)
     admin.seed({"countly": {"apps": [{"app_id": "c" * 24, "app_key": "salty", "salt": "pepper"}]}})
     url = f"{base_url}/countly"
@@ -245,12 +245,12 @@ def test_periods_and_refresh(client: CountlyClient) -> None:
     assert client.events("e", refresh=True).day("c", TODAY) == 1
 
 
-def test_cassette(base_url: str, admin: Admin, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cassette(base_url: str, admin: AdminClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """The SDK's wire format, recorded once; a change to it fails the replay."""
     freeze(admin)
     stamps = itertools.count(1710498600000)
     monkeypatch.setattr(countly_module, "_now_ms", lambda: next(stamps))
-    vcr = make_vcr()
+    vcr = make_vcr(CASSETTES)
     name = "countly_sdk.yaml"
     with vcr.use_cassette(name), CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="tape",
                                                api_key=API_KEY, app_id=APP_ID, batch=MANUAL) as c:
@@ -268,11 +268,11 @@ def test_cassette(base_url: str, admin: Admin, monkeypatch: pytest.MonkeyPatch) 
     assert json.dumps("buy")[1:-1] in text
 
 
-async def test_async_batch_of_several_devices_and_bulk(aclient: AsyncCountlyClient, admin: Admin) -> None:
+async def test_async_batch_of_several_devices_and_bulk(aclient: AsyncCountlyClient, admin: AdminClient) -> None:
     await aclient.record_event(Event("a", device_id="dev-a"))
     await aclient.record_event(Event("a", 2))
     await aclient.flush()
-    assert [r["path"] for r in admin.requests("/countly/i")] == ["/countly/i/bulk"]
+    assert [r["path"] for r in admin.requests.list(path="/countly/i", limit=1000)] == ["/countly/i/bulk"]
     await aclient.bulk([{"device_id": "x", "begin_session": 1}, {"device_id": "y", "begin_session": 1}])
     assert (await aclient.sessions()).day("t", TODAY) == 2
     assert (await aclient.events("a")).day("c", TODAY) == 3

@@ -9,9 +9,8 @@ from datetime import date
 
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, freeze
-from sdk import BadRequest, Unauthorized, ValidationError
+from sdk import AdminClient, BadRequest, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, EventTotal, Metrics, SdkConfig, TimeData, ViewRow
 
@@ -21,7 +20,7 @@ RC = {"theme": "dark", "retries": 3, "banner": {"on": True}}
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[CountlyClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[CountlyClient]:
     freeze(admin)
     admin.seed({"countly": {"remote_config": {APP_ID: RC}, "sdk_config": {APP_ID: {"tracking": True}}}})
     with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="anon-1", api_key=API_KEY,
@@ -30,7 +29,7 @@ def client(base_url: str, admin: Admin) -> Iterator[CountlyClient]:
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncCountlyClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
     freeze(admin)
     admin.seed({"countly": {"remote_config": {APP_ID: RC}, "sdk_config": {APP_ID: {"tracking": True}}}})
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="anon-1",
@@ -56,7 +55,7 @@ def _check_merge(total_users: int, new_users: float | str) -> None:
     assert new_users == 1
 
 
-def test_views_density_and_merge(client: CountlyClient, admin: Admin) -> None:
+def test_views_density_and_merge(client: CountlyClient, admin: AdminClient) -> None:
     client.begin_session(Metrics(os="Android", density="2.625"))
     client.record_view("/home", start=True)
     client.record_view_duration("/home", 20)
@@ -73,12 +72,12 @@ def test_views_density_and_merge(client: CountlyClient, admin: Admin) -> None:
     freeze(admin, NOW + 60)  # past the session cooldown: B's next session counts
     client.begin_session(Metrics(os="Android"))
     _check_merge(client.total_users(), client.dashboard()["30days"].new_users.total)
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="user-7")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="user-7")
     assert (user["p"], user["sc"], user["tsd"]) == ("Android", 2, 30)
     assert client.events("add_to_cart").day("c", TODAY) == 1
 
 
-async def test_views_density_and_merge_async(aclient: AsyncCountlyClient, admin: Admin) -> None:
+async def test_views_density_and_merge_async(aclient: AsyncCountlyClient, admin: AdminClient) -> None:
     await aclient.begin_session(Metrics(os="Android", density="2.625"))
     await aclient.record_view("/home", start=True)
     await aclient.record_view_duration("/home", 20)
@@ -93,7 +92,7 @@ async def test_views_density_and_merge_async(aclient: AsyncCountlyClient, admin:
     freeze(admin, NOW + 60)
     await aclient.begin_session(Metrics(os="Android"))
     _check_merge(await aclient.total_users(), (await aclient.dashboard())["30days"].new_users.total)
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="user-7")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="user-7")
     assert (user["p"], user["sc"], user["tsd"]) == ("Android", 2, 30)
     assert (await aclient.events("add_to_cart")).day("c", TODAY) == 1
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from contract_tests.conftest import Admin
+from sdk import AdminClient
 
 APP_KEY = "dev-app-key"
 APP_ID = "0123456789abcdef01234567"
@@ -18,9 +18,8 @@ NOW = 1710498600
 DAY = 86400
 
 
-def freeze(admin: Admin, now: float = NOW) -> None:
-    response = admin.http.post("/countly/clock", json={"now": now})
-    assert response.status_code == 200, response.text
+def freeze(admin: AdminClient, now: float = NOW) -> None:
+    admin.countly.set_clock(now)
 
 
 def write(http: httpx.Client, **params: Any) -> httpx.Response:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.countly_upstream import (
     APP_ID,
     DEVICE_ID,
@@ -46,6 +45,7 @@ from contract_tests.countly_upstream import (
     write,
 )
 from contract_tests.test_countly_support import API_KEY, APP_KEY, READONLY_KEY
+from sdk import AdminClient, NotFound
 
 # -- test/2.api/01.empty.api.js (a7da76e) ------------------------------------------------------------
 EMPTY_API = [
@@ -599,12 +599,11 @@ BULK = [
 # internal sequence id) is not reproduced, so that one property of each check is left out.
 def _app_user(name: str, device: str, props: dict[str, str] | None) -> Case:
     def step(ctx: Ctx) -> None:
-        response = ctx.admin.http.get("/countly/app_user", params={"app_id": APP_ID, "app_key": APP_KEY,
-                                                                  "device_id": device})
         if props is None:
-            assert response.status_code == 404, response.text
+            with pytest.raises(NotFound):
+                ctx.admin.countly.app_user(APP_ID, APP_KEY, device)
             return
-        user = body(response)
+        user = ctx.admin.countly.app_user(APP_ID, APP_KEY, device)
         assert {k: user.get(k) for k in ("did", *props)} == {"did": device, **props}, user
     return Case(name, step)
 
@@ -755,7 +754,7 @@ def outcomes(base_url: str, ours: bool) -> Iterator[dict[str, dict[str, BaseExce
     """Each upstream file run once, in order, the first time one of its cases is asked for."""
     if not ours:
         pytest.skip("needs the reference server's /_admin API (frozen clock, reset)")
-    admin = Admin(base_url)
+    admin = AdminClient(base_url)
     results: dict[str, dict[str, BaseException | None]] = {}
     with httpx.Client(base_url=base_url, timeout=10) as http:
         class Lazy(dict[str, dict[str, BaseException | None]]):
@@ -766,7 +765,7 @@ def outcomes(base_url: str, ours: bool) -> Iterator[dict[str, dict[str, BaseExce
         yield lazy
         results.update(lazy)
     admin.reset()
-    admin.http.close()
+    admin.close()
 
 
 @pytest.mark.parametrize(("path", "name"), [_param(path, case) for path, cases in NUMBERED.items()

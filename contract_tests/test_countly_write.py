@@ -7,14 +7,14 @@ import json
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from contract_tests.test_countly_support import APP_ID, APP_KEY, DAY, NOW, day, freeze, read, write
+from sdk import AdminClient
 
 OK = {"result": "Success"}
 
 
 @pytest.fixture(autouse=True)
-def frozen(admin: Admin) -> None:
+def frozen(admin: AdminClient) -> None:
     freeze(admin)
 
 
@@ -60,7 +60,7 @@ def test_invalid_app_id_length_before_anything(http: httpx.Client) -> None:
     _nothing_recorded(http)
 
 
-def test_paused_app(http: httpx.Client, admin: Admin) -> None:
+def test_paused_app(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"countly": {"apps": [{"app_id": "a" * 24, "app_key": "paused-key", "paused": True}]}})
     response = http.get("/countly/i", params={"app_key": "paused-key", "device_id": "d", "begin_session": 1})
     assert (response.status_code, response.json()) == (400, {"result": "App is currently not accepting data"})
@@ -188,7 +188,7 @@ def test_plain_request_counts_e(http: httpx.Client) -> None:
     assert day(read(http, "users"))["e"] == 2  # as test/3.api.write/2.write.app.sessions.js expects
 
 
-def test_session_cooldown(http: httpx.Client, admin: Admin) -> None:
+def test_session_cooldown(http: httpx.Client, admin: AdminClient) -> None:
     write(http, device_id="d1", begin_session=1)
     write(http, device_id="d1", end_session=1)
     freeze(admin, NOW + 10)
@@ -204,7 +204,7 @@ def test_session_cooldown(http: httpx.Client, admin: Admin) -> None:
     assert day(read(http, "users"))["t"] == 3
 
 
-def test_unique_users_decided_at_write_time(http: httpx.Client, admin: Admin) -> None:
+def test_unique_users_decided_at_write_time(http: httpx.Client, admin: AdminClient) -> None:
     write(http, device_id="d1", begin_session=1, end_session=1)
     freeze(admin, NOW + 3600)  # next hour, same day
     write(http, device_id="d1", begin_session=1)
@@ -232,7 +232,7 @@ def test_request_timestamp(http: httpx.Client) -> None:
     assert day(users)["t"] == 2
 
 
-def test_app_timezone(http: httpx.Client, admin: Admin) -> None:
+def test_app_timezone(http: httpx.Client, admin: AdminClient) -> None:
     app_id = "b" * 24
     admin.seed({"countly": {"apps": [{"app_id": app_id, "app_key": "tz-key", "timezone": "Asia/Tokyo"}]}})
     http.get("/countly/i", params={"app_key": "tz-key", "device_id": "d", "begin_session": 1})
@@ -291,25 +291,20 @@ def test_event_timestamp(http: httpx.Client) -> None:
     assert day(k, d=14)["c"] == 1 and day(k)["c"] == 1
 
 
-def test_event_limits(base_url: str, admin: Admin) -> None:
-    from contract_tests.conftest import LiveServer
-
-    server = LiveServer({"services": {"countly": {"event_limit": 2, "event_segmentation_limit": 1,
-                                                  "event_segmentation_value_limit": 2}}})
-    try:
-        with httpx.Client(base_url=server.url) as http:
-            events = [{"key": k, "segmentation": {"a": v, "b": "x"}} for k, v in
-                      (("e1", "v1"), ("e1", "v2"), ("e1", "v3"), ("e2", "v1"), ("e3", "v1"))]
-            assert write(http, device_id="d", events=events).json() == OK
-            assert read(http, "get_events")["list"] == ["e1", "e2"]
-            e1 = read(http, "events", event="e1")
-            assert e1["meta"] == {"segments": ["a"], "a": ["v1", "v2"]}
-            year = next(k for k in e1 if k != "meta")
-            assert e1[year]["c"] == 3  # the event counts even where a segment value is over the limit
-            by_a = read(http, "events", event="e1", segmentation="a")
-            assert {k: v for k, v in by_a[year].items() if k.startswith("v")} == {"v1": {"c": 1}, "v2": {"c": 1}}
-    finally:
-        server.stop()
+@pytest.mark.analytics_kit(services={"countly": {"event_limit": 2, "event_segmentation_limit": 1,
+                                                     "event_segmentation_value_limit": 2}})
+def test_event_limits(analytics_kit_url: str) -> None:
+    with httpx.Client(base_url=analytics_kit_url) as http:
+        events = [{"key": k, "segmentation": {"a": v, "b": "x"}} for k, v in
+                  (("e1", "v1"), ("e1", "v2"), ("e1", "v3"), ("e2", "v1"), ("e3", "v1"))]
+        assert write(http, device_id="d", events=events).json() == OK
+        assert read(http, "get_events")["list"] == ["e1", "e2"]
+        e1 = read(http, "events", event="e1")
+        assert e1["meta"] == {"segments": ["a"], "a": ["v1", "v2"]}
+        year = next(k for k in e1 if k != "meta")
+        assert e1[year]["c"] == 3  # the event counts even where a segment value is over the limit
+        by_a = read(http, "events", event="e1", segmentation="a")
+        assert {k: v for k, v in by_a[year].items() if k.startswith("v")} == {"v1": {"c": 1}, "v2": {"c": 1}}
 
 
 def test_bulk(http: httpx.Client) -> None:
@@ -343,7 +338,7 @@ def test_bulk_errors(http: httpx.Client, value: str | None, message: str) -> Non
     assert (response.status_code, response.json()) == (400, {"result": message})
 
 
-def test_checksum(http: httpx.Client, admin: Admin) -> None:
+def test_checksum(http: httpx.Client, admin: AdminClient) -> None:
     import hashlib
 
     admin.seed({"countly": {"apps": [{"app_id": "c" * 24, "app_key": "salty", "salt": "s3cret"}]}})
@@ -360,7 +355,7 @@ def test_checksum(http: httpx.Client, admin: Admin) -> None:
     assert day(read(http, "users", app_id="c" * 24))["t"] == 2
 
 
-async def test_write_async(ahttp: httpx.AsyncClient, admin: Admin) -> None:
+async def test_write_async(ahttp: httpx.AsyncClient, admin: AdminClient) -> None:
     response = await ahttp.post("/countly/i", data={"app_key": APP_KEY, "device_id": "a1", "begin_session": "1"})
     assert (response.status_code, response.json()) == (200, OK)
     bad = await ahttp.post("/countly/i", data={"device_id": "a1"})
@@ -380,7 +375,7 @@ def test_duplicate_hash_covers_the_post_body(http: httpx.Client) -> None:
     assert day(read(http, "events", event="b"))["c"] == 1
 
 
-def test_session_extended_within_cooldown_gets_one_duration_range(http: httpx.Client, admin: Admin) -> None:
+def test_session_extended_within_cooldown_gets_one_duration_range(http: httpx.Client, admin: AdminClient) -> None:
     write(http, device_id="d1", begin_session=1)
     write(http, device_id="d1", session_duration=5, end_session=1)  # 5 s: range 0 (0-10 s)
     assert day(read(http, "users"))["ds"] == {"0": 1}
@@ -399,28 +394,23 @@ def test_user_id_length_checked_like_app_id(http: httpx.Client) -> None:
     _nothing_recorded(http)
 
 
-def test_location_opt_out_and_user_properties(http: httpx.Client, admin: Admin) -> None:
+def test_location_opt_out_and_user_properties(http: httpx.Client, admin: AdminClient) -> None:
     write(http, device_id="d1", begin_session=1, ip_address="88.255.1.1", location="", hour=13, dow=5, tz=180)
     assert read(http, "locations")["meta"]["countries"] == ["Unknown"]
-    user = admin.get("/countly/app_user", app_id=APP_ID, app_key=APP_KEY, device_id="d1")
+    user = admin.countly.app_user(app_id=APP_ID, app_key=APP_KEY, device_id="d1")
     assert (user["hour"], user["dow"], user["tz"], user["cc"], user["sc"]) == (13, 5, 180, "Unknown", 1)
     assert user["fs"] == user["ls"] == NOW and user["hos"] is True
 
 
-def test_metric_limit() -> None:
-    from contract_tests.conftest import LiveServer
-
-    server = LiveServer({"services": {"countly": {"metric_limit": 1}}})
-    try:
-        with httpx.Client(base_url=server.url) as http:
-            write(http, device_id="d1", begin_session=1, metrics={"_os": "Android"})
-            write(http, device_id="d2", begin_session=1, metrics={"_os": "IOS"})  # over the limit: dropped
-            assert read(http, "device_details")["meta"]["os"] == ["Android"]
-    finally:
-        server.stop()
+@pytest.mark.analytics_kit(services={"countly": {"metric_limit": 1}})
+def test_metric_limit(analytics_kit_url: str) -> None:
+    with httpx.Client(base_url=analytics_kit_url) as http:
+        write(http, device_id="d1", begin_session=1, metrics={"_os": "Android"})
+        write(http, device_id="d2", begin_session=1, metrics={"_os": "IOS"})  # over the limit: dropped
+        assert read(http, "device_details")["meta"]["os"] == ["Android"]
 
 
-def test_multipart_checksum(http: httpx.Client, admin: Admin) -> None:
+def test_multipart_checksum(http: httpx.Client, admin: AdminClient) -> None:
     import hashlib
 
     admin.seed({"countly": {"apps": [{"app_id": "c" * 24, "app_key": "salty", "salt": "s3cret"}]}})
@@ -442,7 +432,7 @@ def test_event_numbers_must_be_wholly_numeric(http: httpx.Client) -> None:
                                                     "10": {"c": 3, "s": -1.37654, "dur": 10.0}}
 
 
-def test_week_unique_only_within_the_same_year(http: httpx.Client, admin: Admin) -> None:
+def test_week_unique_only_within_the_same_year(http: httpx.Client, admin: AdminClient) -> None:
     # usage.js: the week counts a returning user only when the previous session was earlier in the same year.
     freeze(admin, 1703930400)  # 2023-12-30 10:00 UTC
     write(http, device_id="d1", begin_session=1)
@@ -455,7 +445,7 @@ def test_week_unique_only_within_the_same_year(http: httpx.Client, admin: Admin)
     assert users["2024"]["u"] == 2 and users["2024"]["1"]["u"] == 2 and day(users, m=1, d=2)["u"] == 2
 
 
-def test_e_counts_begin_and_duration_separately(http: httpx.Client, admin: Admin) -> None:
+def test_e_counts_begin_and_duration_separately(http: httpx.Client, admin: AdminClient) -> None:
     # usage.js: session_duration adds e (processSessionDuration), a counted begin adds e (processUserSession)
     write(http, device_id="d1", begin_session=1, session_duration=30)
     assert (day(read(http, "users"))["e"], day(read(http, "users"))["d"]) == (2, 30)

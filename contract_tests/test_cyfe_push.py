@@ -12,10 +12,9 @@ import httpx
 import pytest
 
 import schemas
-from contract_tests.conftest import Admin
+from sdk import AdminClient, BadRequest, NotFound
 
 PUSH = "/cyfe/api/push/dev-widget"
-READ = "/cyfe/widgets/dev-widget"
 
 
 def push(http: httpx.Client, body: Any, path: str = PUSH) -> httpx.Response:
@@ -29,15 +28,15 @@ def ok(http: httpx.Client, body: Any, path: str = PUSH) -> None:
     assert schemas.validate("cyfe/push#/$defs/body", body) == []
 
 
-def widget(admin: Admin, path: str = READ) -> dict[str, Any]:
-    result: dict[str, Any] = admin.get(path)
+def widget(admin: AdminClient, key: str = "dev-widget") -> dict[str, Any]:
+    result: dict[str, Any] = admin.cyfe.widget(key)
     assert schemas.validate("cyfe/widget", result) == []
     return result
 
 
 # -- the documented example and the basic rules ----------------------------------------------------
 
-def test_documented_example(http: httpx.Client, admin: Admin) -> None:
+def test_documented_example(http: httpx.Client, admin: AdminClient) -> None:
     body = {"data": [{"Date": "20130320", "Users": "1"}], "onduplicate": {"Users": "replace"},
             "color": {"Users": "#52ff7f"}, "type": {"Users": "line"}}
     ok(http, body)
@@ -48,7 +47,7 @@ def test_documented_example(http: httpx.Client, admin: Admin) -> None:
                             "type": {"Users": "line"}}
 
 
-def test_duplicate_element_adds_by_default(http: httpx.Client, admin: Admin) -> None:
+def test_duplicate_element_adds_by_default(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": "1", "Views": 2.5}]})
     ok(http, {"data": [{"Date": "20130320", "Users": 4, "Views": "0.25"}, {"Date": "20130321", "Users": 7}]})
     ok(http, {"data": [{"Date": "20130320", "Users": " 10 "}], "onduplicate": {"Users": "add"}})
@@ -56,13 +55,13 @@ def test_duplicate_element_adds_by_default(http: httpx.Client, admin: Admin) -> 
                                      {"Date": "20130321", "Users": 7}]
 
 
-def test_duplicates_within_one_push_apply_in_order(http: httpx.Client, admin: Admin) -> None:
+def test_duplicates_within_one_push_apply_in_order(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1, "Rank": 9}, {"Date": "20130320", "Users": 2, "Rank": 3}],
               "onduplicate": {"Rank": "replace"}})
     assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 3, "Rank": 3}]
 
 
-def test_replace_is_per_metric_and_stored_with_the_widget(http: httpx.Client, admin: Admin) -> None:
+def test_replace_is_per_metric_and_stored_with_the_widget(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 5, "Signups": 5}], "onduplicate": {"Users": "replace"}})
     ok(http, {"data": [{"Date": "20130320", "Users": 2, "Signups": 2}]})  # the stored option still replaces
     assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 2, "Signups": 7}]
@@ -70,20 +69,20 @@ def test_replace_is_per_metric_and_stored_with_the_widget(http: httpx.Client, ad
     assert widget(admin)["rows"][0]["Users"] == 5
 
 
-def test_a_date_sent_as_an_integer_is_stored_as_its_string(http: httpx.Client, admin: Admin) -> None:
+def test_a_date_sent_as_an_integer_is_stored_as_its_string(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": 20130320, "Users": 1}]})  # PHP's json_encode of an int
     ok(http, {"data": [{"Date": "20130320", "Users": 2}]})
     assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 3}]
 
 
-def test_rows_sorted_by_date_and_numbers_kept_exact(http: httpx.Client, admin: Admin) -> None:
+def test_rows_sorted_by_date_and_numbers_kept_exact(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130405", "A": "1.5"}, {"Date": "20121231", "A": "-2e3"},
                        {"Date": "20130101", "A": 0}]})
     assert widget(admin)["rows"] == [{"Date": "20121231", "A": -2000}, {"Date": "20130101", "A": 0},
                                      {"Date": "20130405", "A": 1.5}]
 
 
-def test_other_first_label_keeps_push_order(http: httpx.Client, admin: Admin) -> None:
+def test_other_first_label_keeps_push_order(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Country": "Norway", "Visits": 3}, {"Country": "Chile", "Visits": 1}]})
     ok(http, {"data": [{"Country": "Norway", "Visits": 2}, {"Country": 42, "Visits": 1}]})
     w = widget(admin)
@@ -94,7 +93,7 @@ def test_other_first_label_keeps_push_order(http: httpx.Client, admin: Admin) ->
     assert w["header"] == {"Visits": {"total": 7, "comparison": None, "good": None, "method": "sum"}}
 
 
-def test_json_text_sent_as_form_content_type(http: httpx.Client, admin: Admin) -> None:
+def test_json_text_sent_as_form_content_type(http: httpx.Client, admin: AdminClient) -> None:
     # Cyfe's PHP example posts json_encode()d text with curl's default form Content-Type.
     response = http.post(PUSH, content=b'{"data":[{"Date":"20130320","Users":"1"}]}',
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
@@ -104,7 +103,7 @@ def test_json_text_sent_as_form_content_type(http: httpx.Client, admin: Admin) -
 
 # -- every option, stored in its canonical form ----------------------------------------------------
 
-def test_every_option_is_stored_per_metric(http: httpx.Client, admin: Admin) -> None:
+def test_every_option_is_stored_per_metric(http: httpx.Client, admin: AdminClient) -> None:
     body = {
         "data": [{"Date": "20130320", "Users": 1, "Churn": 2}],
         "onduplicate": {"Users": "replace", "Churn": "add"},
@@ -141,7 +140,7 @@ def test_every_option_is_stored_per_metric(http: httpx.Client, admin: Admin) -> 
     }
 
 
-def test_later_pushes_change_only_the_options_they_name(http: httpx.Client, admin: Admin) -> None:
+def test_later_pushes_change_only_the_options_they_name(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1}], "color": {"Users": "#111111"}, "type": {"Users": "bar"}})
     ok(http, {"data": [{"Date": "20130321", "Users": 1, "New": 1}], "type": {"Users": "area", "New": "pie"}})
     assert widget(admin)["options"] == {"color": {"Users": "#111111"}, "type": {"Users": "area", "New": "pie"}}
@@ -149,7 +148,7 @@ def test_later_pushes_change_only_the_options_they_name(http: httpx.Client, admi
 
 @pytest.mark.parametrize("chart", ["line", "spline", "area", "areaspline", "column", "bar", "pie", "donut",
                                    "funnel", "gauge", "table", "kpi"])
-def test_every_documented_chart_type(http: httpx.Client, admin: Admin, chart: str) -> None:
+def test_every_documented_chart_type(http: httpx.Client, admin: AdminClient, chart: str) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1}], "type": {"Users": chart}})
     assert widget(admin)["options"]["type"] == {"Users": chart}
 
@@ -245,7 +244,7 @@ BAD: list[tuple[str, Any, str, str | None, int | None, str | None]] = [
 @pytest.mark.parametrize(("body", "fragment", "parameter", "row", "field"), [b[1:] for b in BAD],
                          ids=[b[0] for b in BAD])
 def test_refused_push_names_the_fault_and_stores_nothing(
-    http: httpx.Client, admin: Admin, body: Any, fragment: str, parameter: str | None, row: int | None,
+    http: httpx.Client, admin: AdminClient, body: Any, fragment: str, parameter: str | None, row: int | None,
     field: str | None,
 ) -> None:
     before = widget(admin)
@@ -259,7 +258,7 @@ def test_refused_push_names_the_fault_and_stores_nothing(
     assert widget(admin) == before
 
 
-def test_refused_push_keeps_earlier_state(http: httpx.Client, admin: Admin) -> None:
+def test_refused_push_keeps_earlier_state(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1}], "color": {"Users": "#000"}})
     before = widget(admin)
     response = push(http, {"data": [{"Date": "20130320", "Users": 5}, {"Date": "20130321", "Users": "x"}],
@@ -269,7 +268,7 @@ def test_refused_push_keeps_earlier_state(http: httpx.Client, admin: Admin) -> N
     assert widget(admin) == before
 
 
-def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Client, admin: Admin) -> None:
+def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1e308}]})
     response = push(http, {"data": [{"Date": "20130321", "Users": 1}, {"Date": "20130320", "Users": 1e308}]})
     assert response.status_code == 400
@@ -280,7 +279,7 @@ def test_a_sum_out_of_range_is_refused_and_the_stored_value_kept(http: httpx.Cli
     assert widget(admin)["header"]["Users"] == {"total": None, "comparison": None, "good": None, "method": "sum"}
 
 
-def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: Admin) -> None:
+def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130320", "Users": 1}]})
     response = push(http, {"data": [{"Country": "Chile", "Users": 1}]})
     assert response.status_code == 400
@@ -288,14 +287,14 @@ def test_first_label_is_fixed_by_the_first_push(http: httpx.Client, admin: Admin
     assert widget(admin)["rows"] == [{"Date": "20130320", "Users": 1}]
 
 
-def test_malformed_json(http: httpx.Client, admin: Admin) -> None:
+def test_malformed_json(http: httpx.Client, admin: AdminClient) -> None:
     response = http.post(PUSH, content=b'{"data": [', headers={"Content-Type": "application/json"})
     assert response.status_code == 400
     assert response.json()["message"].startswith("malformed JSON body")
     assert widget(admin)["rows"] == []
 
 
-def test_unknown_widget_is_404_and_the_key_is_never_echoed(http: httpx.Client, admin: Admin) -> None:
+def test_unknown_widget_is_404_and_the_key_is_never_echoed(http: httpx.Client, admin: AdminClient) -> None:
     key = "no-such-widget-5151e3ec5378"
     response = push(http, {"data": [GOOD]}, f"/cyfe/api/push/{key}")
     assert response.status_code == 404
@@ -310,31 +309,31 @@ def test_unknown_widget_is_404_and_the_key_is_never_echoed(http: httpx.Client, a
 
 # -- seeding ---------------------------------------------------------------------------------------
 
-def test_seeded_widget_with_pushes(http: httpx.Client, admin: Admin) -> None:
+def test_seeded_widget_with_pushes(http: httpx.Client, admin: AdminClient) -> None:
     seeded = admin.seed({"cyfe": {"widgets": [
         {"key": "sales-widget", "name": "Sales",
          "pushes": [{"data": [{"Date": "20130301", "Sales": 5}]},
                     {"data": [{"Date": "20130301", "Sales": 2}], "color": {"Sales": "#123456"}}]},
         {"key": "empty-widget"},
     ]}})
-    assert seeded["seeded"]["cyfe"] == {"widgets": 2, "rows": 2}
-    sales = widget(admin, "/cyfe/widgets/sales-widget")
+    assert seeded["cyfe"] == {"widgets": 2, "rows": 2}
+    sales = widget(admin, "sales-widget")
     assert (sales["name"], sales["rows"], sales["options"]) == (
         "Sales", [{"Date": "20130301", "Sales": 7}], {"color": {"Sales": "#123456"}})
     ok(http, {"data": [{"Week": "w1", "Hits": 1}]}, "/cyfe/api/push/empty-widget")
-    assert widget(admin, "/cyfe/widgets/empty-widget")["rows"] == [{"Week": "w1", "Hits": 1}]
-    assert {w["key"] for w in admin.get("/cyfe/widgets")["widgets"]} == {"dev-widget", "sales-widget",
+    assert widget(admin, "empty-widget")["rows"] == [{"Week": "w1", "Hits": 1}]
+    assert {w["key"] for w in admin.cyfe.widgets()} == {"dev-widget", "sales-widget",
                                                                          "empty-widget"}
 
 
-def test_bad_seed_is_refused_whole(admin: Admin) -> None:
-    response = admin.http.post("/seed", json={"cyfe": {"widgets": [
-        {"key": "good"}, {"key": "bad", "pushes": [{"data": [{"Date": "20130231", "Sales": 1}]}]}]}})
-    assert response.status_code == 400
-    assert "pushes[0]" in response.json()["error"] and "20130231" in response.json()["error"]
-    assert {w["key"] for w in admin.get("/cyfe/widgets")["widgets"]} == {"dev-widget"}
-    missing = admin.http.get("/cyfe/widgets/good")
-    assert missing.status_code == 404
+def test_bad_seed_is_refused_whole(admin: AdminClient) -> None:
+    with pytest.raises(BadRequest) as info:
+        admin.seed({"cyfe": {"widgets": [
+            {"key": "good"}, {"key": "bad", "pushes": [{"data": [{"Date": "20130231", "Sales": 1}]}]}]}})
+    assert "pushes[0]" in info.value.message and "20130231" in info.value.message
+    assert {w["key"] for w in admin.cyfe.widgets()} == {"dev-widget"}
+    with pytest.raises(NotFound):
+        admin.cyfe.widget("good")
 
 
 # -- the widget header -----------------------------------------------------------------------------
@@ -354,7 +353,8 @@ def _by_month(month: str, column: int) -> list[float]:
     return [float(str(r[column]).rstrip("%")) for r in MONTHS if r[0][4:6] == month]
 
 
-def test_header_sums_and_averages_the_latest_month_against_the_one_before(http: httpx.Client, admin: Admin) -> None:
+def test_header_sums_and_averages_the_latest_month_against_the_one_before(http: httpx.Client, admin: AdminClient,
+                                                                          ) -> None:
     ok(http, {"data": [{"Date": d, "Users": u, "Conversion": c, "Bounce%": b} for d, u, c, b in MONTHS]})
     w = widget(admin)
     assert w["period"] == {"current": "2013-03", "previous": "2013-02"}
@@ -369,7 +369,7 @@ def test_header_sums_and_averages_the_latest_month_against_the_one_before(http: 
                                        "method": "average"}
 
 
-def test_header_options_cumulative_average_reverse(http: httpx.Client, admin: Admin) -> None:
+def test_header_options_cumulative_average_reverse(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": d, "Users": u, "Conversion": c, "Bounce%": b} for d, u, c, b in MONTHS],
               "cumulative": {"Users": "1"}, "average": {"Conversion": "0"}, "reverse": {"Bounce%": "1"}})
     header = widget(admin)["header"]
@@ -388,7 +388,7 @@ def test_header_options_cumulative_average_reverse(http: httpx.Client, admin: Ad
     assert header["Bounce%"]["good"] is False
 
 
-def test_header_average_option_on_a_plain_metric_and_overrides(http: httpx.Client, admin: Admin) -> None:
+def test_header_average_option_on_a_plain_metric_and_overrides(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130201", "Users": 4, "Revenue": 10}, {"Date": "20130301", "Users": 1,
                                                                           "Revenue": 5},
                        {"Date": "20130302", "Users": 2, "Revenue": 6}],
@@ -400,7 +400,7 @@ def test_header_average_option_on_a_plain_metric_and_overrides(http: httpx.Clien
     assert widget(admin)["header"]["Revenue"]["good"] is True  # the same override, now reversed
 
 
-def test_header_without_a_previous_month_and_across_a_year(http: httpx.Client, admin: Admin) -> None:
+def test_header_without_a_previous_month_and_across_a_year(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20140110", "Users": 3}, {"Date": "20131115", "Users": 8}]})
     w = widget(admin)
     assert w["period"] == {"current": "2014-01", "previous": "2013-12"}
@@ -410,7 +410,7 @@ def test_header_without_a_previous_month_and_across_a_year(http: httpx.Client, a
                                                 "method": "sum"}
 
 
-def test_header_metric_missing_from_the_current_month(http: httpx.Client, admin: Admin) -> None:
+def test_header_metric_missing_from_the_current_month(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Date": "20130210", "Rate": "50%", "Users": 2, "Signups": 4},
                        {"Date": "20130310", "Users": 1}]})
     header = widget(admin)["header"]
@@ -424,7 +424,7 @@ def test_header_metric_missing_from_the_current_month(http: httpx.Client, admin:
                                                   "method": "sum"}
 
 
-def test_header_non_date_widget_average_and_override(http: httpx.Client, admin: Admin) -> None:
+def test_header_non_date_widget_average_and_override(http: httpx.Client, admin: AdminClient) -> None:
     ok(http, {"data": [{"Page": "/a", "Load %": "20%", "Hits": 3}, {"Page": "/b", "Load %": 40, "Hits": 4}],
               "comparison": {"Hits": 12}, "cumulative": {"Hits": "1"}})
     header = widget(admin)["header"]
@@ -432,7 +432,7 @@ def test_header_non_date_widget_average_and_override(http: httpx.Client, admin: 
     assert header["Hits"] == {"total": 7, "comparison": 12, "good": True, "method": "cumulative"}
 
 
-def test_float_sums_are_exact_to_the_last_digit(http: httpx.Client, admin: Admin) -> None:
+def test_float_sums_are_exact_to_the_last_digit(http: httpx.Client, admin: AdminClient) -> None:
     values = [0.1] * 10
     for v in values:
         ok(http, {"data": [{"Date": "20130301", "Amount": v}]})

@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.cassettes import CASSETTES, make_vcr
-from contract_tests.conftest import Admin
-from sdk import BadRequest, BatchConfig, NotFound, ValidationError
+from contract_tests.cassettes import CASSETTES
+from sdk import AdminClient, BadRequest, BatchConfig, NotFound, ValidationError
 from sdk.cyfe import AsyncCyfeClient, CyfeClient, MetricOptions, Row, add_values, parse_value
+from sdk.testing import make_vcr
 
-READ = "/cyfe/widgets/dev-widget"
+WIDGET = "dev-widget"
 EVERY_OPTION = MetricOptions(onduplicate="replace", color="#52ff7f", type="spline", cumulative=False, average=True,
                              total="42", comparison=-1.5, reverse=True, reversegraph=False, yaxis=0, yaxismin=-1,
                              yaxismax=99.5, yaxisshow=True, labelshow=False)
@@ -32,71 +32,72 @@ def client(base_url: str) -> Iterator[CyfeClient]:
         yield c
 
 
-def cyfe_requests(admin: Admin) -> list[dict[str, Any]]:
-    return [r for r in admin.requests() if r["path"].startswith("/cyfe/")]
+def cyfe_requests(admin: AdminClient) -> list[dict[str, Any]]:
+    return [r for r in admin.requests.list(limit=1000) if r["path"].startswith("/cyfe/")]
 
 
-def stored_options(admin: Admin, metric: str) -> dict[str, Any]:
-    options = admin.get(READ)["options"]
+def stored_options(admin: AdminClient, metric: str) -> dict[str, Any]:
+    options = admin.cyfe.widget(WIDGET)["options"]
     return {name: values[metric] for name, values in options.items() if metric in values}
 
 
 # -- push ------------------------------------------------------------------------------------------
 
-def test_push_from_endpoint_url_with_dates_and_every_option(client: CyfeClient, admin: Admin) -> None:
+def test_push_from_endpoint_url_with_dates_and_every_option(client: CyfeClient, admin: AdminClient) -> None:
     client.push([{"Date": date(2013, 3, 20), "Users": 1, "Rate": "12.5%"},
                  {"Date": datetime(2013, 3, 21, 23, 59), "Users": "2"}],
                 {"Users": EVERY_OPTION, "Rate": MetricOptions(color="#000")})
-    w = admin.get(READ)
+    w = admin.cyfe.widget(WIDGET)
     assert w["rows"] == [{"Date": "20130320", "Users": 1, "Rate": 12.5}, {"Date": "20130321", "Users": 2}]
     assert stored_options(admin, "Users") == EVERY_OPTION_STORED
     assert stored_options(admin, "Rate") == {"color": "#000"}
     assert w["percent_metrics"] == ["Rate"]
 
 
-async def test_async_push_from_key_and_base_url(base_url: str, admin: Admin) -> None:
+async def test_async_push_from_key_and_base_url(base_url: str, admin: AdminClient) -> None:
     async with AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe") as client:
         await client.push([{"Date": date(2013, 3, 20), "Users": 3}], {"Users": EVERY_OPTION})
         await client.push([{"Date": "20130320", "Users": 5}])  # the stored replace applies
-    w = admin.get(READ)
+    w = admin.cyfe.widget(WIDGET)
     assert w["rows"] == [{"Date": "20130320", "Users": 5}]
     assert stored_options(admin, "Users") == EVERY_OPTION_STORED
 
 
-def test_add_and_replace_through_the_sdk(client: CyfeClient, admin: Admin) -> None:
+def test_add_and_replace_through_the_sdk(client: CyfeClient, admin: AdminClient) -> None:
     client.push([{"Date": "20130320", "Users": 2, "Rank": 7}], {"Rank": MetricOptions(onduplicate="replace")})
     client.push([{"Date": "20130320", "Users": 3, "Rank": 4}])
-    assert admin.get(READ)["rows"] == [{"Date": "20130320", "Users": 5, "Rank": 4}]
+    assert admin.cyfe.widget(WIDGET)["rows"] == [{"Date": "20130320", "Users": 5, "Rank": 4}]
 
 
-def test_header_through_the_sdk(client: CyfeClient, admin: Admin) -> None:
+def test_header_through_the_sdk(client: CyfeClient, admin: AdminClient) -> None:
     client.push([{"Date": date(2013, 2, 1), "Users": 4}, {"Date": date(2013, 3, 1), "Users": 6}],
                 {"Users": MetricOptions(reverse=True)})
     # March 6 against February 4: +50 %, bad because reversed.
-    assert admin.get(READ)["header"]["Users"] == {"total": 6, "comparison": 50.0, "good": False, "method": "sum"}
+    assert admin.cyfe.widget(WIDGET)["header"]["Users"] == {"total": 6, "comparison": 50.0, "good": False,
+                                                             "method": "sum"}
 
 
 # -- errors: the server's, typed, and the SDK's own before sending ---------------------------------
 
-def test_server_refusal_is_bad_request_naming_row_and_label(client: CyfeClient, admin: Admin) -> None:
+def test_server_refusal_is_bad_request_naming_row_and_label(client: CyfeClient, admin: AdminClient) -> None:
     with pytest.raises(BadRequest) as info:
         client.push([{"Date": "20130320", "Users": 1}, {"Day": "20130321", "Users": 1}])
     assert info.value.status == 400
     assert info.value.message == "data[1]: first label 'Day' differs from the widget's 'Date'"
     assert (info.value.body["row"], info.value.body["field"]) == (1, "Day")
-    assert admin.get(READ)["rows"] == []
+    assert admin.cyfe.widget(WIDGET)["rows"] == []
 
 
-async def test_async_server_refusal_for_the_widget_label(base_url: str, admin: Admin) -> None:
+async def test_async_server_refusal_for_the_widget_label(base_url: str, admin: AdminClient) -> None:
     async with AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe") as client:
         await client.push([{"Week": "w1", "Users": 1}])
         with pytest.raises(BadRequest) as info:
             await client.push([{"Date": "20130320", "Users": 1}])
     assert info.value.body["field"] == "Date"
-    assert admin.get(READ)["rows"] == [{"Week": "w1", "Users": 1}]
+    assert admin.cyfe.widget(WIDGET)["rows"] == [{"Week": "w1", "Users": 1}]
 
 
-def test_unknown_widget_is_not_found_without_the_key(base_url: str, admin: Admin) -> None:
+def test_unknown_widget_is_not_found_without_the_key(base_url: str, admin: AdminClient) -> None:
     key = "secret-widget-5151e3ec53783701321099125233"
     with CyfeClient(widget_key=key, base_url=f"{base_url}/cyfe") as client, pytest.raises(NotFound) as info:
         client.push([{"Date": "20130320", "Users": 1}])
@@ -104,7 +105,7 @@ def test_unknown_widget_is_not_found_without_the_key(base_url: str, admin: Admin
     assert key not in str(info.value) and key not in repr(client)
 
 
-async def test_async_unknown_widget(base_url: str, admin: Admin) -> None:
+async def test_async_unknown_widget(base_url: str, admin: AdminClient) -> None:
     async with AsyncCyfeClient(f"{base_url}/cyfe/api/push/nope-widget") as client:
         with pytest.raises(NotFound):
             await client.push([{"Date": "20130320", "Users": 1}])
@@ -127,7 +128,7 @@ BAD_CALLS: list[tuple[str, list[Any], dict[str, Any] | None, str]] = [
 
 
 @pytest.mark.parametrize(("rows", "options", "fragment"), [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
-def test_sdk_refuses_before_sending(client: CyfeClient, admin: Admin, rows: list[Any],
+def test_sdk_refuses_before_sending(client: CyfeClient, admin: AdminClient, rows: list[Any],
                                     options: dict[str, Any] | None, fragment: str) -> None:
     with pytest.raises(ValidationError) as info:
         client.push(rows, options)
@@ -136,7 +137,7 @@ def test_sdk_refuses_before_sending(client: CyfeClient, admin: Admin, rows: list
 
 
 @pytest.mark.parametrize(("rows", "options", "fragment"), [c[1:] for c in BAD_CALLS], ids=[c[0] for c in BAD_CALLS])
-async def test_async_sdk_refuses_before_sending(base_url: str, admin: Admin, rows: list[Any],
+async def test_async_sdk_refuses_before_sending(base_url: str, admin: AdminClient, rows: list[Any],
                                                 options: dict[str, Any] | None, fragment: str) -> None:
     async with AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe") as client:
         with pytest.raises(ValidationError) as info:
@@ -178,7 +179,7 @@ def _expected(rows: list[Row]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def test_batcher_merges_per_element_and_totals_are_exact(client: CyfeClient, admin: Admin) -> None:
+def test_batcher_merges_per_element_and_totals_are_exact(client: CyfeClient, admin: AdminClient) -> None:
     rows = _rows(1500, seed=1)
     batcher = client.batcher({"Rank": MetricOptions(onduplicate="replace"), "Users": MetricOptions(color="#fff")},
                              BatchConfig(max_items=500, background=False))
@@ -187,20 +188,20 @@ def test_batcher_merges_per_element_and_totals_are_exact(client: CyfeClient, adm
     result = batcher.close()
     assert (result.failed, result.pending) == (0, 0)
     expected = _expected(rows)
-    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == expected
+    assert {r["Date"]: r for r in admin.cyfe.widget(WIDGET)["rows"]} == expected
     # A flush every 500 rows added; each merges its rows into at most 60 elements (one per date): one push.
     assert len(cyfe_requests(admin)) == len(rows) // 500
-    assert admin.get(READ)["options"] == {"onduplicate": {"Rank": "replace"}, "color": {"Users": "#fff"}}
+    assert admin.cyfe.widget(WIDGET)["options"] == {"onduplicate": {"Rank": "replace"}, "color": {"Users": "#fff"}}
 
 
-async def test_async_batcher_merges_and_totals_are_exact(base_url: str, admin: Admin) -> None:
+async def test_async_batcher_merges_and_totals_are_exact(base_url: str, admin: AdminClient) -> None:
     rows = _rows(800, seed=2)
     async with AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe") as client:
         batcher = client.batcher({"Rank": MetricOptions(onduplicate="replace")}, BatchConfig(max_items=1000))
         async with batcher:
             for row in rows:
                 await batcher.add(row)
-    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
+    assert {r["Date"]: r for r in admin.cyfe.widget(WIDGET)["rows"]} == _expected(rows)
     assert len(cyfe_requests(admin)) == 1
 
 
@@ -224,7 +225,7 @@ def _wire(rows: list[Row]) -> list[dict[str, Any]]:
             for row in rows]
 
 
-def test_batcher_pushes_the_rows_in_order_unmerged(base_url: str, admin: Admin) -> None:
+def test_batcher_pushes_the_rows_in_order_unmerged(base_url: str, admin: AdminClient) -> None:
     rows = _rows(1000, seed=4)
     with httpx.Client() as http_client, CyfeClient(f"{base_url}/cyfe/api/push/dev-widget",
                                                    http_client=http_client) as client:
@@ -238,10 +239,10 @@ def test_batcher_pushes_the_rows_in_order_unmerged(base_url: str, admin: Admin) 
     slices = [rows[:400], rows[400:800], rows[800:]]
     assert [_as_numbers(b["data"]) for b in bodies] == [_as_numbers(_wire(part)) for part in slices]
     assert [b.get("onduplicate") for b in bodies] == [{"Rank": "replace"}] * 3
-    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
+    assert {r["Date"]: r for r in admin.cyfe.widget(WIDGET)["rows"]} == _expected(rows)
 
 
-async def test_async_batcher_pushes_the_rows_in_order_in_one_push(base_url: str, admin: Admin) -> None:
+async def test_async_batcher_pushes_the_rows_in_order_in_one_push(base_url: str, admin: AdminClient) -> None:
     rows = _rows(300, seed=5)
     async with httpx.AsyncClient() as http_client, AsyncCyfeClient(
             widget_key="dev-widget", base_url=f"{base_url}/cyfe", http_client=http_client) as client:
@@ -251,11 +252,11 @@ async def test_async_batcher_pushes_the_rows_in_order_in_one_push(base_url: str,
             for row in rows:
                 await batcher.add(row)
     assert [_as_numbers(b["data"]) for b in bodies] == [_as_numbers(_wire(rows))]
-    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
+    assert {r["Date"]: r for r in admin.cyfe.widget(WIDGET)["rows"]} == _expected(rows)
 
 
 @pytest.mark.parametrize("stored", ["replace", "add"])
-def test_batcher_gives_what_single_pushes_give_under_the_stored_option(base_url: str, admin: Admin,
+def test_batcher_gives_what_single_pushes_give_under_the_stored_option(base_url: str, admin: AdminClient,
                                                                        stored: str) -> None:
     """The widget stores onduplicate for "New Users" from an earlier push; a batcher given no options must
     leave what 100 single pushes leave (replace: the last value, 99; add: the sum, 4950)."""
@@ -272,22 +273,22 @@ def test_batcher_gives_what_single_pushes_give_under_the_stored_option(base_url:
             config=BatchConfig(background=False)) as batcher:
         for row in rows:
             batcher.add(row)
-    singles = admin.get("/cyfe/widgets/single-widget")["rows"]
-    batched = admin.get("/cyfe/widgets/batch-widget")["rows"]
+    singles = admin.cyfe.widget("single-widget")["rows"]
+    batched = admin.cyfe.widget("batch-widget")["rows"]
     want = 99 if stored == "replace" else 4950
     assert singles == batched == [{"Date": "20130301", "New Users": 0}, {"Date": "20130302", "New Users": want}]
     assert len(cyfe_requests(admin)) == 2 + 100 + 1  # one push for the whole batch
 
 
 async def test_async_batcher_gives_what_single_pushes_give_under_a_stored_replace(base_url: str,
-                                                                                admin: Admin) -> None:
+                                                                                admin: AdminClient) -> None:
     url = f"{base_url}/cyfe"
     async with AsyncCyfeClient(widget_key="dev-widget", base_url=url) as client:
         await client.push([{"Date": "20130301", "New Users": 0}], {"New Users": MetricOptions(onduplicate="replace")})
         async with client.batcher() as batcher:
             for i in range(100):
                 await batcher.add({"Date": "20130302", "New Users": i})
-    assert admin.get(READ)["rows"][1] == {"Date": "20130302", "New Users": 99}
+    assert admin.cyfe.widget(WIDGET)["rows"][1] == {"Date": "20130302", "New Users": 99}
 
 
 def _as_numbers(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -295,7 +296,7 @@ def _as_numbers(data: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v if k == "Date" else parse_value(v)[0] for k, v in row.items()} for row in data]
 
 
-def test_batcher_shared_by_threads_loses_nothing(client: CyfeClient, admin: Admin) -> None:
+def test_batcher_shared_by_threads_loses_nothing(client: CyfeClient, admin: AdminClient) -> None:
     rows = _rows(1200, seed=3)
     batcher = client.batcher({"Rank": MetricOptions(onduplicate="replace")}, BatchConfig(max_items=100, interval=0.05))
     # Each thread owns its own dates, so "last Rank" is well defined whatever the interleaving.
@@ -307,18 +308,18 @@ def test_batcher_shared_by_threads_loses_nothing(client: CyfeClient, admin: Admi
         t.join()
     result = batcher.close()
     assert (result.failed, result.pending, batcher.stats["dropped"]) == (0, 0, 0)
-    assert {r["Date"]: r for r in admin.get(READ)["rows"]} == _expected(rows)
+    assert {r["Date"]: r for r in admin.cyfe.widget(WIDGET)["rows"]} == _expected(rows)
 
 
-def test_batcher_sends_only_the_options_of_each_batchs_metrics(client: CyfeClient, admin: Admin) -> None:
+def test_batcher_sends_only_the_options_of_each_batchs_metrics(client: CyfeClient, admin: AdminClient) -> None:
     with client.batcher({"Users": MetricOptions(type="bar"), "Signups": MetricOptions(type="pie")},
                         BatchConfig(max_items=1, background=False)) as batcher:
         batcher.add({"Date": "20130301", "Users": 1})
         batcher.add({"Date": "20130302", "Signups": 2})
-    assert admin.get(READ)["options"] == {"type": {"Users": "bar", "Signups": "pie"}}
+    assert admin.cyfe.widget(WIDGET)["options"] == {"type": {"Users": "bar", "Signups": "pie"}}
 
 
-def test_batcher_validates_each_row_in_add(client: CyfeClient, admin: Admin) -> None:
+def test_batcher_validates_each_row_in_add(client: CyfeClient, admin: AdminClient) -> None:
     failures: list[BaseException] = []
     with client.batcher(config=BatchConfig(background=False),
                         on_error=lambda exc, items: failures.append(exc)) as batcher:
@@ -330,22 +331,22 @@ def test_batcher_validates_each_row_in_add(client: CyfeClient, admin: Admin) -> 
         with pytest.raises(ValidationError, match="first label 'Week' differs from this batcher's 'Date'"):
             batcher.add({"Week": "w1", "Users": 1})
     assert failures == []
-    assert admin.get(READ)["rows"] == [{"Date": "20130301", "Users": 1}]
+    assert admin.cyfe.widget(WIDGET)["rows"] == [{"Date": "20130301", "Users": 1}]
 
 
-async def test_async_batcher_validates_each_row_in_add(base_url: str, admin: Admin) -> None:
+async def test_async_batcher_validates_each_row_in_add(base_url: str, admin: AdminClient) -> None:
     client = AsyncCyfeClient(widget_key="dev-widget", base_url=f"{base_url}/cyfe")
     async with client, client.batcher() as batcher:
         await batcher.add({"Date": "20130301", "Users": "5%"})
         with pytest.raises(ValidationError):
             await batcher.add({"Date": "201303", "Users": 1})
         await batcher.add({"Date": "20130301", "Users": "5%"})
-    w = admin.get(READ)
+    w = admin.cyfe.widget(WIDGET)
     assert w["rows"] == [{"Date": "20130301", "Users": 10}]
     assert w["percent_metrics"] == ["Users"]  # the % survives merging
 
 
-def test_batcher_failure_reaches_on_error(base_url: str, admin: Admin) -> None:
+def test_batcher_failure_reaches_on_error(base_url: str, admin: AdminClient) -> None:
     failed: list[tuple[BaseException, int]] = []
     with CyfeClient(widget_key="gone-widget", base_url=f"{base_url}/cyfe") as client, client.batcher(
             config=BatchConfig(background=False), on_error=lambda exc, items: failed.append((exc, len(items)))
@@ -362,9 +363,9 @@ def test_batcher_failure_reaches_on_error(base_url: str, admin: Admin) -> None:
 CASSETTE_KEY = "5151e3ec53783701321099125233"
 
 
-def test_cassette_holds_no_widget_key(base_url: str, admin: Admin) -> None:
+def test_cassette_holds_no_widget_key(base_url: str, admin: AdminClient) -> None:
     admin.seed({"cyfe": {"widgets": [{"key": CASSETTE_KEY, "name": "cassette"}]}})
-    recorder = make_vcr(secrets_in_path=[CASSETTE_KEY])
+    recorder = make_vcr(CASSETTES, secrets=[CASSETTE_KEY])
     with recorder.use_cassette("cyfe_push.yaml"), CyfeClient(f"{base_url}/cyfe/api/push/{CASSETTE_KEY}") as client:
         client.push([{"Date": date(2013, 3, 20), "Users": "1"}],
                     {"Users": MetricOptions(onduplicate="replace", color="#52ff7f", type="line")})

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from sdk import (
+    AdminClient,
     AsyncCountlyClient,
     AsyncCyfeClient,
     AsyncReportsClient,
@@ -29,21 +30,20 @@ from sdk import (
 from sdk._client import _RECORDING
 from sdk.taplytics import Event, User
 
-from .conftest import Admin
 from .test_reports_known import SEED
 
 APP_ID = "0123456789abcdef01234567"
 START, END = datetime(2016, 1, 1, tzinfo=UTC), datetime(2017, 1, 1, tzinfo=UTC)
 
 
-def _journal_id(admin: Admin, raw: RawResponse[Any]) -> None:
+def _journal_id(admin: AdminClient, raw: RawResponse[Any]) -> None:
     """The reply's request id is the one the server journaled for that request."""
     assert raw.status_code == 200 and raw.request_id is not None
     assert raw.headers["x-request-id"] == raw.request_id == raw.http_response.headers["x-request-id"]
-    assert raw.request_id in {e["id"] for e in admin.requests()}
+    assert raw.request_id in {e["id"] for e in admin.requests.list(limit=1000)}
 
 
-def test_sync_raw_responses_for_every_service(base_url: str, admin: Admin) -> None:
+def test_sync_raw_responses_for_every_service(base_url: str, admin: AdminClient) -> None:
     with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
         raw = stathat.with_raw_response.count("raw", 1)
         assert raw.parsed is None
@@ -66,7 +66,7 @@ def test_sync_raw_responses_for_every_service(base_url: str, admin: Admin) -> No
         _journal_id(admin, raw_list)
 
 
-async def test_async_raw_responses_for_every_service(base_url: str, admin: Admin) -> None:
+async def test_async_raw_responses_for_every_service(base_url: str, admin: AdminClient) -> None:
     async with AsyncStatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
         _journal_id(admin, await stathat.with_raw_response.value("raw", 2.5))
     async with AsyncCountlyClient(base_url=f"{base_url}/countly", api_key="dev-api-key", app_id=APP_ID) as countly:
@@ -82,22 +82,22 @@ async def test_async_raw_responses_for_every_service(base_url: str, admin: Admin
         _journal_id(admin, await reports.with_raw_response.reports_per_user(1, START, END))
 
 
-def test_raw_response_of_a_failed_call_is_the_error(base_url: str, admin: Admin) -> None:
+def test_raw_response_of_a_failed_call_is_the_error(base_url: str, admin: AdminClient) -> None:
     from sdk import Unauthorized
 
     with StatHatClient("no-such-ezkey", base_url=f"{base_url}/stathat") as stathat, \
             pytest.raises(Unauthorized) as info:
         stathat.with_raw_response.count("raw")
-    assert info.value.request_id in {e["id"] for e in admin.requests()}
+    assert info.value.request_id in {e["id"] for e in admin.requests.list(limit=1000)}
 
 
-def test_raw_response_needs_a_call_that_sends(base_url: str, admin: Admin) -> None:
+def test_raw_response_needs_a_call_that_sends(base_url: str, admin: AdminClient) -> None:
     with TaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics, \
             pytest.raises(ValidationError, match="sent no request"):
         taplytics.with_raw_response.events.send("s1", [])  # no event: nothing sent
 
 
-def test_raw_calls_do_not_change_the_client(base_url: str, admin: Admin) -> None:
+def test_raw_calls_do_not_change_the_client(base_url: str, admin: AdminClient) -> None:
     with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
         raw = stathat.with_raw_response.count("raw")
         assert _RECORDING.get() is None  # nothing left recording after the call
@@ -105,7 +105,7 @@ def test_raw_calls_do_not_change_the_client(base_url: str, admin: Admin) -> None
         assert stathat.with_raw_response.count("raw").request_id != raw.request_id
 
 
-def test_raw_resource_calls_sync_and_the_read_back(base_url: str, admin: Admin) -> None:
+def test_raw_resource_calls_sync_and_the_read_back(base_url: str, admin: AdminClient) -> None:
     with TaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics:
         saved = taplytics.with_raw_response.users.save({"user_id": "raw-u1", "custom_data": {"plan": "pro"}})
         assert isinstance(saved.parsed, User) and saved.parsed.user_id == "raw-u1"
@@ -125,7 +125,7 @@ def test_raw_resource_calls_sync_and_the_read_back(base_url: str, admin: Admin) 
         _journal_id(admin, raw_users)
 
 
-async def test_raw_resource_calls_async_concurrently(base_url: str, admin: Admin) -> None:
+async def test_raw_resource_calls_async_concurrently(base_url: str, admin: AdminClient) -> None:
     async with AsyncTaplyticsClient("dev-api-token", base_url=f"{base_url}/taplytics") as taplytics:
         saved = [await taplytics.with_raw_response.users.save({"user_id": f"raw-a{i}", "age": 20 + i})
                  for i in range(4)]
@@ -137,20 +137,20 @@ async def test_raw_resource_calls_async_concurrently(base_url: str, admin: Admin
         for g, s in zip(got, saved, strict=True):
             assert g.parsed.id == s.parsed.id
             _journal_id(admin, g)
-        journal = {e["id"]: e for e in admin.requests()}
+        journal = {e["id"]: e for e in admin.requests.list(limit=1000)}
         assert [journal[g.request_id]["path"] for g in got] == ["/taplytics/v2/users"] * 4
         pushed = await taplytics.with_raw_response.events.post("s1", [Event("raw")])
         assert pushed.parsed is None
         _journal_id(admin, pushed)
 
 
-def test_concurrent_sync_raw_calls_from_threads_do_not_mix(base_url: str, admin: Admin) -> None:
+def test_concurrent_sync_raw_calls_from_threads_do_not_mix(base_url: str, admin: AdminClient) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     with StatHatClient("dev-ezkey", base_url=f"{base_url}/stathat") as stathat:
         with ThreadPoolExecutor(4) as pool:
             raws = list(pool.map(lambda i: stathat.with_raw_response.value(f"raw-{i}", i), range(8)))
-        journal = {e["id"]: e for e in admin.requests(limit=100)}
+        journal = {e["id"]: e for e in admin.requests.list(limit=100)}
         assert len({r.request_id for r in raws}) == 8
         assert all(r.request_id in journal for r in raws)
 

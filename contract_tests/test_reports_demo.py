@@ -13,10 +13,10 @@ from typing import Any
 
 import httpx
 
-from contract_tests.conftest import Admin
 from contract_tests.test_reports_sdk import acall_all, call_all
 from mock_server import create_app
 from mock_server.services.reports.demo import demo_dataset
+from sdk import AdminClient
 from sdk.reports import (
     AsyncReportsClient,
     DayHourCount,
@@ -103,7 +103,7 @@ def test_demo_answers_the_example_requests_sync() -> None:
         assert call_all(c, START, END) == expected()
 
 
-async def test_demo_answers_the_example_requests_async(base_url: str, admin: Admin) -> None:
+async def test_demo_answers_the_example_requests_async(base_url: str, admin: AdminClient) -> None:
     # The live reference server, given the same dataset through /_admin/seed.
     admin.seed({"reports": demo_dataset()})
     async with AsyncReportsClient("dev-api-token", base_url=f"{base_url}/reports") as c:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import schemas
-from contract_tests.conftest import Admin
+from sdk import AdminClient
 
 TOKEN = "dev-api-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -171,7 +171,7 @@ ENDPOINTS = list(EXPECTED)
 
 
 @pytest.fixture
-def known(admin: Admin) -> Admin:
+def known(admin: AdminClient) -> AdminClient:
     admin.seed({"reports": SEED})
     return admin
 
@@ -181,7 +181,7 @@ def get(http: httpx.Client, endpoint: str, headers: dict[str, str] | None = None
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-def test_example_request_answers_hand_computed(known: Admin, http: httpx.Client, endpoint: str) -> None:
+def test_example_request_answers_hand_computed(known: AdminClient, http: httpx.Client, endpoint: str) -> None:
     response = get(http, endpoint, **EXAMPLE, **EXTRA.get(endpoint, {}))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
@@ -189,13 +189,13 @@ def test_example_request_answers_hand_computed(known: Admin, http: httpx.Client,
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
-async def test_example_request_async(known: Admin, ahttp: httpx.AsyncClient, endpoint: str) -> None:
+async def test_example_request_async(known: AdminClient, ahttp: httpx.AsyncClient, endpoint: str) -> None:
     params = {**EXAMPLE, **EXTRA.get(endpoint, {})}
     response = await ahttp.get(f"{API}/{endpoint}", params=params, headers=AUTH)
     assert response.json() == EXPECTED[endpoint]
 
 
-def test_other_field_types_hand_computed(known: Admin, http: httpx.Client) -> None:
+def test_other_field_types_hand_computed(known: AdminClient, http: httpx.Client) -> None:
     # Field 3 (Category, several values a report): Electrical in 1, 2 → 2; Plumbing in 2, 3 → 2; HVAC in 6 → 1.
     assert get(http, "reports_per_field_selection", field_id="3", **EXAMPLE).json() == [
         {"field_id": 3, "account_id": 1, "name": "Electrical", "value": "f_1_2_3_3_1", "report_count": 2},
@@ -209,7 +209,7 @@ def test_other_field_types_hand_computed(known: Admin, http: httpx.Client) -> No
     ]
 
 
-def test_fields_default_and_subset(known: Admin, http: httpx.Client) -> None:
+def test_fields_default_and_subset(known: AdminClient, http: httpx.Client) -> None:
     assert get(http, "reports_read", **EXAMPLE).json() == {"total_reads": 5}
     assert get(http, "reports_read", fields="reports_seen, report_readers", **EXAMPLE).json() == {
         "report_readers": 3, "reports_seen": 3}
@@ -229,13 +229,13 @@ def over_time(http: httpx.Client, start: str, end: str, channel: str = "1") -> l
     return [(r["datetime_range_start"], r["report_count"], r["datetime_range_width"]) for r in response.json()]
 
 
-def test_width_day_for_up_to_62_days(known: Admin, http: httpx.Client) -> None:
+def test_width_day_for_up_to_62_days(known: AdminClient, http: httpx.Client) -> None:
     # 31 days → day: reports 1, 2 on Jan 4; 3 on Jan 6.
     assert over_time(http, "2016-01-01T00:00:00Z", "2016-02-01T00:00:00Z") == [
         ("2016-01-04T00:00:00.000Z", 2, "day"), ("2016-01-06T00:00:00.000Z", 1, "day")]
 
 
-def test_width_month_beyond_a_year(known: Admin, http: httpx.Client) -> None:
+def test_width_month_beyond_a_year(known: AdminClient, http: httpx.Client) -> None:
     # 2 years → month: 9 in Dec 2015; 1, 2, 3 in Jan; 4 in Mar; 5 in Jun; 6, 7 in Nov; 8 in Dec 2016.
     assert over_time(http, "2015-06-01T00:00:00Z", "2017-06-01T00:00:00Z") == [
         ("2015-12-01T00:00:00.000Z", 1, "month"), ("2016-01-01T00:00:00.000Z", 3, "month"),
@@ -243,7 +243,7 @@ def test_width_month_beyond_a_year(known: Admin, http: httpx.Client) -> None:
         ("2016-11-01T00:00:00.000Z", 2, "month"), ("2016-12-01T00:00:00.000Z", 1, "month")]
 
 
-def test_a_huge_range_reads_only_the_days_with_data(known: Admin, http: httpx.Client) -> None:
+def test_a_huge_range_reads_only_the_days_with_data(known: AdminClient, http: httpx.Client) -> None:
     # The same months as above: every report of channel 1 is inside years 1 .. 9999.
     assert over_time(http, "0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999Z") == [
         ("2015-12-01T00:00:00.000Z", 1, "month"), ("2016-01-01T00:00:00.000Z", 3, "month"),
@@ -284,19 +284,19 @@ def test_a_huge_range_reads_only_the_days_with_data(known: Admin, http: httpx.Cl
     # An empty range: start == end.
     ("2016-01-04T09:15:00Z", "2016-01-04T09:15:00Z", []),
 ])
-def test_width_rule_and_exact_edges(known: Admin, http: httpx.Client, start: str, end: str,
+def test_width_rule_and_exact_edges(known: AdminClient, http: httpx.Client, start: str, end: str,
                                     expected: list[tuple[str, int, str]]) -> None:
     assert over_time(http, start, end) == expected
 
 
-def test_day_hour_and_week_day_use_exact_edges(known: Admin, http: httpx.Client) -> None:
+def test_day_hour_and_week_day_use_exact_edges(known: AdminClient, http: httpx.Client) -> None:
     # [Jan 4 09:30, Jan 6 14:00): report 2 (09:45 Mon) only; 1 is before, 3 is at the end.
     window = {"channel_id": "1", "start_date": "2016-01-04T09:30:00Z", "end_date": "2016-01-06T14:00:00Z"}
     assert get(http, "reports_per_day_hour", **window).json() == [{"account_id": 1, "hour": 9, "report_count": 1}]
     assert get(http, "reports_per_week_day", **window).json() == [{"account_id": 1, "dow": 1, "report_count": 1}]
 
 
-def test_dates_in_other_forms(known: Admin, http: httpx.Client) -> None:
+def test_dates_in_other_forms(known: AdminClient, http: httpx.Client) -> None:
     # A date alone is midnight UTC; no offset is UTC; an offset is converted (01:00+01:00 is 00:00Z).
     for start, end in [("2016-01-01", "2016-11-11"), ("2016-01-01T00:00:00", "2016-11-11T00:00:00.000"),
                        ("2016-01-01T01:00:00+01:00", "2016-11-10T19:00:00-05:00")]:
@@ -304,7 +304,7 @@ def test_dates_in_other_forms(known: Admin, http: httpx.Client) -> None:
         assert response.json() == EXPECTED["reports_per_user"], (start, end)
 
 
-def test_channels_are_separate(known: Admin, http: httpx.Client) -> None:
+def test_channels_are_separate(known: AdminClient, http: httpx.Client) -> None:
     # Channel 2 holds report 10 only (user 2, state 1, Mon Jan 4 10:00); channel 3 report 11 (account 2).
     assert get(http, "reports_per_user", **{**EXAMPLE, "channel_id": "2"}).json() == [
         {"user_id": 2, "account_id": 1, "report_count": 1}]
@@ -320,7 +320,7 @@ def test_channels_are_separate(known: Admin, http: httpx.Client) -> None:
                         if endpoint == "reports_read" else []), endpoint
 
 
-def test_seeded_token_works(known: Admin, http: httpx.Client) -> None:
+def test_seeded_token_works(known: AdminClient, http: httpx.Client) -> None:
     response = get(http, "reports_per_user", headers={"Authorization": "Bearer second-token-123"}, **EXAMPLE)
     assert response.json() == EXPECTED["reports_per_user"]
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 import schemas
-from contract_tests.conftest import Admin
 from contract_tests.test_reports_known import API, AUTH, ENDPOINTS, EXAMPLE, EXPECTED, EXTRA, SEED, get
+from sdk import AdminClient, BadRequest
 
 
 def assert_error(response: httpx.Response, status: int, code: str, parameter: str | None, *words: str) -> None:
@@ -30,7 +30,7 @@ def assert_error(response: httpx.Response, status: int, code: str, parameter: st
 
 
 @pytest.fixture
-def known(admin: Admin) -> Admin:
+def known(admin: AdminClient) -> AdminClient:
     admin.seed({"reports": SEED})
     return admin
 
@@ -45,7 +45,7 @@ def known(admin: Admin) -> Admin:
     ({"Authorization": "Bearer wrong-token"}, ["unknown token"]),
     ({"Authorization": "dev-api-token"}, ["Bearer <token>"]),
 ])
-def test_401_without_a_valid_bearer_token(known: Admin, http: httpx.Client, headers: dict[str, str],
+def test_401_without_a_valid_bearer_token(known: AdminClient, http: httpx.Client, headers: dict[str, str],
                                           words: list[str]) -> None:
     for endpoint in ENDPOINTS:
         response = get(http, endpoint, headers=headers, **EXAMPLE, **EXTRA.get(endpoint, {}))
@@ -54,11 +54,11 @@ def test_401_without_a_valid_bearer_token(known: Admin, http: httpx.Client, head
         assert "wrong-token" not in response.text
 
 
-def test_auth_is_checked_before_parameters(known: Admin, http: httpx.Client) -> None:
+def test_auth_is_checked_before_parameters(known: AdminClient, http: httpx.Client) -> None:
     assert_error(get(http, "reports_per_user", headers={}, channel_id="x"), 401, "unauthorized", "Authorization")
 
 
-def test_bearer_scheme_is_case_insensitive(known: Admin, http: httpx.Client) -> None:
+def test_bearer_scheme_is_case_insensitive(known: AdminClient, http: httpx.Client) -> None:
     response = get(http, "reports_per_user", headers={"Authorization": "bearer dev-api-token"}, **EXAMPLE)
     assert response.json() == EXPECTED["reports_per_user"]
 
@@ -97,7 +97,7 @@ BAD_COMMON: list[tuple[dict[str, str | None], int, str, str, list[str]]] = [
 
 
 @pytest.mark.parametrize(("change", "status", "code", "parameter", "words"), BAD_COMMON)
-def test_common_parameters(known: Admin, http: httpx.Client, change: dict[str, str | None],
+def test_common_parameters(known: AdminClient, http: httpx.Client, change: dict[str, str | None],
                            status: int, code: str, parameter: str, words: list[str]) -> None:
     for endpoint in ENDPOINTS:
         params: dict[str, Any] = {**EXAMPLE, **EXTRA.get(endpoint, {}), **change}
@@ -105,7 +105,7 @@ def test_common_parameters(known: Admin, http: httpx.Client, change: dict[str, s
         assert_error(http.get(f"{API}/{endpoint}", params=params, headers=AUTH), status, code, parameter, *words)
 
 
-def test_unknown_parameters_are_ignored(known: Admin, http: httpx.Client) -> None:
+def test_unknown_parameters_are_ignored(known: AdminClient, http: httpx.Client) -> None:
     response = get(http, "reports_per_user", colour="blue", **EXAMPLE)
     assert response.json() == EXPECTED["reports_per_user"]
 
@@ -126,14 +126,14 @@ def test_unknown_parameters_are_ignored(known: Admin, http: httpx.Client) -> Non
     # Only Category, DropDown and Radio fields: field 1 is a Text field.
     ({"field_id": "1"}, 400, "invalid_parameter", "field_id", ["Text", "Category, DropDown, Radio"]),
 ])
-def test_field_id(known: Admin, http: httpx.Client, change: dict[str, str | None], status: int, code: str,
+def test_field_id(known: AdminClient, http: httpx.Client, change: dict[str, str | None], status: int, code: str,
                   parameter: str, words: list[str]) -> None:
     params = {k: v for k, v in {**EXAMPLE, "field_id": "2", **change}.items() if v is not None}
     response = http.get(f"{API}/reports_per_field_selection", params=params, headers=AUTH)
     assert_error(response, status, code, parameter, *words)
 
 
-def test_field_of_another_account_answers_on_its_own_channel(known: Admin, http: httpx.Client) -> None:
+def test_field_of_another_account_answers_on_its_own_channel(known: AdminClient, http: httpx.Client) -> None:
     # Report 11 in channel 3 (account 2) selects f_2_3_5_5_1 of field 5.
     response = get(http, "reports_per_field_selection", field_id="5", **{**EXAMPLE, "channel_id": "3"})
     assert response.json() == [{"field_id": 5, "account_id": 2, "name": "A", "value": "f_2_3_5_5_1",
@@ -148,23 +148,23 @@ def test_field_of_another_account_answers_on_its_own_channel(known: Admin, http:
     ("user_awareness", "total_reads", "total_reads"),
     ("user_awareness", "alerts_opened,nope,zzz", "nope"),
 ])
-def test_unknown_field_is_400(known: Admin, http: httpx.Client, endpoint: str, fields: str, unknown: str) -> None:
+def test_unknown_field_is_400(known: AdminClient, http: httpx.Client, endpoint: str, fields: str, unknown: str) -> None:
     response = get(http, endpoint, fields=fields, **EXAMPLE)
     assert_error(response, 400, "invalid_parameter", "fields", repr(unknown), "choose from")
 
 
-def test_fields_are_checked_before_the_channel(known: Admin, http: httpx.Client) -> None:
+def test_fields_are_checked_before_the_channel(known: AdminClient, http: httpx.Client) -> None:
     response = get(http, "reports_read", fields="bogus", **{**EXAMPLE, "channel_id": "999"})
     assert_error(response, 400, "invalid_parameter", "fields")
 
 
-def test_empty_fields_mean_the_default(known: Admin, http: httpx.Client) -> None:
+def test_empty_fields_mean_the_default(known: AdminClient, http: httpx.Client) -> None:
     assert get(http, "reports_read", fields=" , ", **EXAMPLE).json() == {"total_reads": 5}
 
 
 # -- the HTTP layer ------------------------------------------------------------------------------------
 
-def test_unknown_endpoint_and_method(known: Admin, http: httpx.Client) -> None:
+def test_unknown_endpoint_and_method(known: AdminClient, http: httpx.Client) -> None:
     assert_error(http.get(f"{API}/reports_per_planet", params=EXAMPLE, headers=AUTH), 404, "not_found", None,
                  "reports_per_planet", "reports_over_time")
     assert_error(http.post(f"{API}/reports_per_user", params=EXAMPLE, headers=AUTH), 405, "method_not_allowed",
@@ -172,16 +172,19 @@ def test_unknown_endpoint_and_method(known: Admin, http: httpx.Client) -> None:
     assert_error(http.get("/reports/api/v3/analytics/reports_per_user", headers=AUTH), 404, "not_found", None)
 
 
-def test_injected_fault_uses_the_error_style(known: Admin, http: httpx.Client) -> None:
-    known.fault(path=f"{API}/reports_per_user", status=503, times=1)
+def test_injected_fault_uses_the_error_style(known: AdminClient, http: httpx.Client) -> None:
+    known.faults.add(path=f"{API}/reports_per_user", status=503, times=1)
     assert_error(get(http, "reports_per_user", **EXAMPLE), 503, "unavailable", None)
     assert get(http, "reports_per_user", **EXAMPLE).status_code == 200
 
 
 # -- the seed ------------------------------------------------------------------------------------------
 
-def _seed_error(admin: Admin, section: dict[str, Any]) -> httpx.Response:
-    return admin.http.post("/seed", json={"reports": section})
+def _seed_error(admin: AdminClient, section: dict[str, Any]) -> str:
+    """The message of the seed's refusal (a 400 in the admin style, ``{"error": "<JSON path>: <message>"}``)."""
+    with pytest.raises(BadRequest) as info:
+        admin.seed({"reports": section})  # type: ignore[typeddict-item]
+    return info.value.message
 
 
 @pytest.mark.parametrize(("section", "parameter", "words"), [
@@ -222,18 +225,15 @@ def _seed_error(admin: Admin, section: dict[str, Any]) -> httpx.Response:
                                                                                              "value": "v"}]}]}]},
      "forms[0].fields[0].options", ["same value"]),
 ])
-def test_seed_refuses_bad_data_and_records_nothing(known: Admin, section: dict[str, Any], parameter: str,
+def test_seed_refuses_bad_data_and_records_nothing(known: AdminClient, section: dict[str, Any], parameter: str,
                                                    words: list[str]) -> None:
-    before = known.get("/state")["reports"]
+    before = known.state()["reports"]
     # A good account too: the refusal must leave it out as well (all or nothing).
-    response = _seed_error(known, {"accounts": [{"id": 77, "name": "fine"}], **section})
-    # /_admin/seed answers in the admin style, {"error": "<JSON path>: <message>"}.
-    assert response.status_code == 400, response.text
-    message = response.json()["error"]
+    message = _seed_error(known, {"accounts": [{"id": 77, "name": "fine"}], **section})
     assert message.startswith(f"{parameter}: "), message
     for word in words:
         assert word in message, message
-    assert known.get("/state")["reports"] == before
+    assert known.state()["reports"] == before
 
 
 @pytest.mark.parametrize(("section", "parameter"), [
@@ -245,24 +245,22 @@ def test_seed_refuses_bad_data_and_records_nothing(known: Admin, section: dict[s
     ({"reports": [{"id": 50, "channel_id": 1, "user_id": 1, "state_id": 1}]}, "reports[0]"),
     ({"tokens": ["short"]}, "tokens[0]"),
 ])
-def test_seed_schema_errors_name_the_path(known: Admin, section: dict[str, Any], parameter: str) -> None:
-    before = known.get("/state")["reports"]
-    response = _seed_error(known, section)
-    assert response.status_code == 400, response.text
-    assert response.json()["error"].startswith(f"{parameter}:")
-    assert known.get("/state")["reports"] == before
+def test_seed_schema_errors_name_the_path(known: AdminClient, section: dict[str, Any], parameter: str) -> None:
+    before = known.state()["reports"]
+    assert _seed_error(known, section).startswith(f"{parameter}:")
+    assert known.state()["reports"] == before
 
 
-def test_seed_adds_to_what_is_stored(known: Admin, http: httpx.Client) -> None:
+def test_seed_adds_to_what_is_stored(known: AdminClient, http: httpx.Client) -> None:
     # One more report for user 2 in the range, referring to objects seeded earlier → user 2 counts 2.
     known.seed({"reports": {"reports": [
         {"id": 100, "channel_id": 1, "user_id": 2, "state_id": 1, "created_at": "2016-05-05T05:05:05Z"}]}})
     rows = get(http, "reports_per_user", **EXAMPLE).json()
     assert rows[1] == {"user_id": 2, "account_id": 1, "report_count": 2}
-    assert known.get("/state")["reports"]["reports"] == len(SEED["reports"]) + 1
+    assert known.state()["reports"]["reports"] == len(SEED["reports"]) + 1
 
 
-def test_reset_forgets_seeded_data(known: Admin, http: httpx.Client) -> None:
+def test_reset_forgets_seeded_data(known: AdminClient, http: httpx.Client) -> None:
     known.reset()
     assert_error(get(http, "reports_per_user", **EXAMPLE), 404, "not_found", "channel_id")
     assert_error(get(http, "reports_per_user", headers={"Authorization": "Bearer second-token-123"}, **EXAMPLE),

@@ -13,11 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.cassettes import CASSETTES, make_vcr
-from contract_tests.conftest import Admin
+from contract_tests.cassettes import CASSETTES
 from contract_tests.test_reports_known import SEED, TOKEN
 from mock_server import create_app
-from sdk import BadRequest, NotFound, Unauthorized, ValidationError
+from sdk import AdminClient, BadRequest, NotFound, Unauthorized, ValidationError
 from sdk.reports import (
     AsyncReportsClient,
     AwarenessField,
@@ -33,6 +32,7 @@ from sdk.reports import (
     UserCount,
     WeekDayCount,
 )
+from sdk.testing import make_vcr
 
 START, END = "2016-01-01T00:00:00Z", "2016-11-11T00:00:00Z"
 
@@ -95,14 +95,14 @@ async def acall_all(client: AsyncReportsClient, start: Any = START, end: Any = E
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[ReportsClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[ReportsClient]:
     admin.seed({"reports": SEED})
     with ReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncReportsClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncReportsClient]:
     admin.seed({"reports": SEED})
     async with AsyncReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
         yield c
@@ -153,14 +153,14 @@ def test_fields_default_and_subset(client: ReportsClient) -> None:
     ("not a date", END, "start_date"), (START, 20161111, "end_date"), (END, START, "start_date"),
     ("0001-01-01T00:00:00+01:00", END, "start_date"),
 ])
-async def test_async_client_side_validation_sends_nothing(aclient: AsyncReportsClient, admin: Admin, start: Any,
+async def test_async_client_side_validation_sends_nothing(aclient: AsyncReportsClient, admin: AdminClient, start: Any,
                                                           end: Any, field: str) -> None:
     with pytest.raises(ValidationError) as info:
         await aclient.reports_per_user(1, start, end)
     assert info.value.field == field
     with pytest.raises(ValidationError, match="fields"):
         await aclient.user_awareness(1, START, END, fields=["total_reads"])  # type: ignore[list-item]
-    assert admin.requests("/reports") == []
+    assert admin.requests.list(path="/reports", limit=1000) == []
 
 
 async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
@@ -178,12 +178,12 @@ async def test_async_fields_and_dates(aclient: AsyncReportsClient) -> None:
     (lambda c: c.reports_read(1, START, END, fields=["total_alerts"]), "fields"),
     (lambda c: c.user_awareness(1, START, END, fields=["total_reads"]), "fields"),
 ])
-def test_client_side_validation_sends_nothing(client: ReportsClient, admin: Admin, call: Any, field: str) -> None:
+def test_client_side_validation_sends_nothing(client: ReportsClient, admin: AdminClient, call: Any, field: str) -> None:
     with pytest.raises(ValidationError) as info:
         call(client)
     assert info.value.field == field
     assert field in str(info.value)
-    assert admin.requests("/reports") == []
+    assert admin.requests.list(path="/reports", limit=1000) == []
 
 
 def test_server_errors_become_typed_exceptions(client: ReportsClient) -> None:
@@ -202,7 +202,8 @@ async def test_async_errors(aclient: AsyncReportsClient) -> None:
         await aclient.reports_over_time(999, START, END)
 
 
-def test_wrong_token_is_401_and_never_shown(base_url: str, admin: Admin, caplog: pytest.LogCaptureFixture) -> None:
+def test_wrong_token_is_401_and_never_shown(base_url: str, admin: AdminClient, caplog: pytest.LogCaptureFixture,
+                                            ) -> None:
     secret = "not-the-token-4242"
     with ReportsClient(secret, base_url=f"{base_url}/reports") as c, pytest.raises(Unauthorized) as info:
         c.reports_per_user(1, START, END)
@@ -210,13 +211,13 @@ def test_wrong_token_is_401_and_never_shown(base_url: str, admin: Admin, caplog:
     for text in (str(info.value), repr(c), repr(info.value.headers), caplog.text):
         assert secret not in text
     # The server's journal keeps no token either.
-    entry = admin.requests("/reports")[-1]
+    entry = admin.requests.list(path="/reports", limit=1000)[-1]
     assert entry["headers"]["Authorization"] == "***"
 
 
-def test_wire_format(client: ReportsClient, admin: Admin) -> None:
+def test_wire_format(client: ReportsClient, admin: AdminClient) -> None:
     client.reports_read(1, datetime(2016, 1, 1, 12), date(2016, 11, 11), fields=["unique_reads", "total_reads"])
-    entry = admin.requests("/reports")[-1]
+    entry = admin.requests.list(path="/reports", limit=1000)[-1]
     assert entry["path"] == "/reports/api/v4/analytics/reports_read"
     assert entry["query"] == ("channel_id=1&start_date=2016-01-01T12%3A00%3A00.000Z"
                               "&end_date=2016-11-11T00%3A00%3A00.000Z&fields=unique_reads%2Ctotal_reads")
@@ -243,10 +244,10 @@ def test_in_process_with_demo_data() -> None:
         assert raw.get("/_admin/state").json()["reports"]["reports"] > 800
 
 
-def test_cassette_replays_and_holds_no_token(base_url: str, admin: Admin) -> None:
+def test_cassette_replays_and_holds_no_token(base_url: str, admin: AdminClient) -> None:
     admin.seed({"reports": SEED})
     cassette = Path(CASSETTES) / "reports.yaml"
-    with make_vcr().use_cassette(cassette.name), ReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
+    with make_vcr(CASSETTES).use_cassette(cassette.name), ReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
         assert call_all(c) == EXPECTED
     text = cassette.read_text()
     assert TOKEN not in text

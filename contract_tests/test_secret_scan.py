@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests.conftest import Admin
 from sdk import (
+    AdminClient,
     AsyncCountlyClient,
     AsyncCyfeClient,
     AsyncReportsClient,
@@ -108,7 +108,7 @@ class Scan:
 
 
 @pytest.fixture
-def secrets(admin: Admin) -> dict[str, str]:
+def secrets(admin: AdminClient) -> dict[str, str]:
     s = {"ezkey": _unique("ezk"), "app_key": _unique("appk"), "api_key": _unique("apik"),
          "taplytics": _unique("tap"), "widget": _unique("wdg"), "reports": _unique("rep"),
          "bad": _unique("wrong")}
@@ -123,7 +123,7 @@ def secrets(admin: Admin) -> dict[str, str]:
     return s
 
 
-def _provoke_sync(base: str, s: dict[str, str], admin: Admin, scan: Scan) -> None:
+def _provoke_sync(base: str, s: dict[str, str], admin: AdminClient, scan: Scan) -> None:
     stathat = StatHatClient(s["ezkey"], base_url=f"{base}/stathat", retry=RETRY)
     countly = CountlyClient(base_url=f"{base}/countly", app_key=s["app_key"], device_id="d", api_key=s["api_key"],
                             app_id=APP_ID, retry=RETRY, batch=BatchConfig(background=False), on_error=scan.on_error)
@@ -157,13 +157,13 @@ def _provoke_sync(base: str, s: dict[str, str], admin: Admin, scan: Scan) -> Non
                        ("/taplytics/v2/users", lambda: taplytics.users.list()),
                        ("/cyfe/api/push", lambda: cyfe.push([{"Date": "20130301", "Users": 1}])),
                        ("/reports/api", lambda: reports.reports_per_user(1, START, END))):
-        admin.fault(path=path, status=503, times=1)
-        admin.fault(path=path, status=500, times=1)
+        admin.faults.add(path=path, status=503, times=1)
+        admin.faults.add(path=path, status=500, times=1)
         scan.expect_error(call)
-        admin.fault(path=path, status=None, delay=0.5, times=2)  # a read is retried once
+        admin.faults.add(path=path, status=None, delay=0.5, times=2)  # a read is retried once
         scan.expect_error(lambda call=call, c=clients: _with_timeout(call, c))
     # A batch that fails reaches on_error.
-    admin.fault(path="/countly/i", status=500, times=1)
+    admin.faults.add(path="/countly/i", status=500, times=1)
     countly.record_event(Event("scan"))
     countly.flush()
     for c in clients:
@@ -197,7 +197,7 @@ def _with_timeout(call: Callable[[], object], clients: tuple[Any, ...]) -> objec
             c.timeout = t
 
 
-async def _provoke_async(base: str, s: dict[str, str], admin: Admin, scan: Scan) -> None:
+async def _provoke_async(base: str, s: dict[str, str], admin: AdminClient, scan: Scan) -> None:
     async with AsyncStatHatClient(s["ezkey"], base_url=f"{base}/stathat", retry=RETRY) as stathat, \
             AsyncCountlyClient(base_url=f"{base}/countly", app_key=s["app_key"], device_id="d", api_key=s["api_key"],
                                app_id=APP_ID, retry=RETRY) as countly, \
@@ -215,22 +215,22 @@ async def _provoke_async(base: str, s: dict[str, str], admin: Admin, scan: Scan)
                             ("/taplytics/v2/experiments", lambda: taplytics.experiments.list()),
                             ("/cyfe/api/push", lambda: cyfe.push([{"Date": "20130301", "Users": 1}])),
                             ("/reports/api", lambda: reports.reports_per_user(1, START, END))):
-            admin.fault(path=path, status=503, times=1)
-            admin.fault(path=path, status=502, times=1)
+            admin.faults.add(path=path, status=503, times=1)
+            admin.faults.add(path=path, status=502, times=1)
             await scan.aexpect_error(acall)
         fast = cyfe.with_options(timeout=0.2)
-        admin.fault(path="/cyfe/api/push", status=None, delay=0.5, times=1)
+        admin.faults.add(path="/cyfe/api/push", status=None, delay=0.5, times=1)
         await scan.aexpect_error(lambda: fast.push([{"Date": "20130303", "Users": 1}]))
         fast_countly = countly.with_options(timeout=0.2)
-        admin.fault(path="/countly/o", status=None, delay=0.5, times=2)
+        admin.faults.add(path="/countly/o", status=None, delay=0.5, times=2)
         await scan.aexpect_error(lambda: fast_countly.sessions())
     await __import__("asyncio").to_thread(_provoke_raw, base, s)
 
 
-def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: Admin) -> None:
+def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: AdminClient) -> None:
     import json
 
-    entries = admin.requests()
+    entries = admin.requests.list(limit=1000)
     journal = json.dumps(entries)
     assert sum(1 for e in entries if e.get("body")) >= 5  # bodies are journaled, so they are scanned too
     places = {"logs": "\n".join(logs.lines), "exceptions and reprs": "\n".join(scan.texts), "journal": journal}
@@ -241,13 +241,13 @@ def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: Admin)
     assert hits == set(), hits
 
 
-def test_no_secret_anywhere_sync(base_url: str, admin: Admin, secrets: dict[str, str], logs: Keep) -> None:
+def test_no_secret_anywhere_sync(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep) -> None:
     scan = Scan()
     _provoke_sync(base_url, secrets, admin, scan)
     _assert_clean(secrets, scan, logs, admin)
 
 
-async def test_no_secret_anywhere_async(base_url: str, admin: Admin, secrets: dict[str, str], logs: Keep) -> None:
+async def test_no_secret_anywhere_async(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep) -> None:
     scan = Scan()
     await _provoke_async(base_url, secrets, admin, scan)
     _assert_clean(secrets, scan, logs, admin)

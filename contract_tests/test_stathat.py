@@ -9,22 +9,30 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
-from sdk import AsyncStatHatClient, BadRequest, BatchConfig, Stat, StatHatClient, Unauthorized, ValidationError
+from sdk import (
+    AdminClient,
+    AsyncStatHatClient,
+    BadRequest,
+    BatchConfig,
+    Stat,
+    StatHatClient,
+    Unauthorized,
+    ValidationError,
+)
 from sdk.stathat import expand_stat, multi_stat
 
 EZKEY = "dev-ezkey"
 
 
-def stats(admin: Admin) -> dict[str, dict[str, Any]]:
-    return {s["name"]: s for s in admin.get("/stathat/stats", ezkey=EZKEY)["stats"]}
+def stats(admin: AdminClient) -> dict[str, dict[str, Any]]:
+    return {s["name"]: s for s in admin.stathat.stats(EZKEY)}
 
 
-def total(admin: Admin, name: str) -> float:
+def total(admin: AdminClient, name: str) -> float:
     return sum(p["count"] for p in stats(admin)[name]["points"])
 
 
-def values(admin: Admin, name: str) -> list[float]:
+def values(admin: AdminClient, name: str) -> list[float]:
     return [p["value"] for p in stats(admin)[name]["points"]]
 
 
@@ -41,7 +49,7 @@ async def aclient(base_url: str) -> Any:
 
 
 # -- EZ API through the SDK ------------------------------------------------------------------------
-def test_counts_sum_and_values_keep_every_point(client: StatHatClient, admin: Admin) -> None:
+def test_counts_sum_and_values_keep_every_point(client: StatHatClient, admin: AdminClient) -> None:
     t = int(time.time()) - 100
     client.count("signups", 2, t=t)
     client.count("signups", 3, t=t)
@@ -55,7 +63,7 @@ def test_counts_sum_and_values_keep_every_point(client: StatHatClient, admin: Ad
     assert s["load"]["points"] == [{"t": t, "value": 0.5}, {"t": t, "value": 0.75}]
 
 
-async def test_async_counts_and_values(aclient: AsyncStatHatClient, admin: Admin) -> None:
+async def test_async_counts_and_values(aclient: AsyncStatHatClient, admin: AdminClient) -> None:
     await aclient.count("async signups", 7)
     await aclient.count("async signups")
     await aclient.value("async load", 1.25)
@@ -63,14 +71,14 @@ async def test_async_counts_and_values(aclient: AsyncStatHatClient, admin: Admin
     assert values(admin, "async load") == [1.25]
 
 
-def test_missing_t_is_the_time_received(client: StatHatClient, admin: Admin) -> None:
+def test_missing_t_is_the_time_received(client: StatHatClient, admin: AdminClient) -> None:
     before = int(time.time())
     client.count("now", 1)
     (point,) = stats(admin)["now"]["points"]
     assert before <= point["t"] <= int(time.time())
 
 
-def test_tilde_fans_out(client: StatHatClient, admin: Admin) -> None:
+def test_tilde_fans_out(client: StatHatClient, admin: AdminClient) -> None:
     name = multi_stat("messages sent", ["total", "female", "europe"])
     assert name == "messages sent~total,female,europe"
     client.count(name, 1)
@@ -80,7 +88,7 @@ def test_tilde_fans_out(client: StatHatClient, admin: Admin) -> None:
     assert "messages sent~total,female,europe" not in stats(admin)
 
 
-def test_json_batch_records_every_item(client: StatHatClient, admin: Admin) -> None:
+def test_json_batch_records_every_item(client: StatHatClient, admin: AdminClient) -> None:
     client.post([
         Stat("page view", count=2),
         Stat("messages sent~total,female", count=1),
@@ -94,13 +102,13 @@ def test_json_batch_records_every_item(client: StatHatClient, admin: Admin) -> N
     assert s["ws0: load average"]["points"] == [{"t": 1363118126, "value": 0.732}]
 
 
-async def test_async_json_batch(aclient: AsyncStatHatClient, admin: Admin) -> None:
+async def test_async_json_batch(aclient: AsyncStatHatClient, admin: AdminClient) -> None:
     await aclient.post([Stat("a", count=1), Stat("a", count=2), Stat("b", value=3)])
     assert total(admin, "a") == 3
     assert values(admin, "b") == [3]
 
 
-def test_kind_is_fixed_on_first_use(client: StatHatClient, admin: Admin) -> None:
+def test_kind_is_fixed_on_first_use(client: StatHatClient, admin: AdminClient) -> None:
     client.count("kind", 1)
     with pytest.raises(BadRequest, match="counter stat"):
         client.value("kind", 2.0)
@@ -109,7 +117,7 @@ def test_kind_is_fixed_on_first_use(client: StatHatClient, admin: Admin) -> None
 
 
 # -- classic API ------------------------------------------------------------------------------------
-def test_classic_counter_and_value(client: StatHatClient, admin: Admin) -> None:
+def test_classic_counter_and_value(client: StatHatClient, admin: AdminClient) -> None:
     client.classic_count("dev-counter-key", "dev-ukey")  # count defaults to 1
     client.classic_count("dev-counter-key", "dev-ukey", 4)
     client.classic_value("dev-value-key", "dev-ukey", 13.947)
@@ -117,7 +125,7 @@ def test_classic_counter_and_value(client: StatHatClient, admin: Admin) -> None:
     assert values(admin, "classic value") == [13.947]
 
 
-async def test_async_classic_and_seeded_stats(aclient: AsyncStatHatClient, admin: Admin) -> None:
+async def test_async_classic_and_seeded_stats(aclient: AsyncStatHatClient, admin: AdminClient) -> None:
     admin.seed({"stathat": {"classic": [{"name": "orders", "kind": "counter", "key": "k-orders", "ukey": "u-me"}]}})
     await aclient.classic_count("k-orders", "u-me", 3, t=1362772440)
     await aclient.classic_value("dev-value-key", "dev-ukey", 2.5)
@@ -126,13 +134,13 @@ async def test_async_classic_and_seeded_stats(aclient: AsyncStatHatClient, admin
 
 
 @pytest.mark.parametrize(("key", "ukey"), [("dev-counter-key", "wrong"), ("wrong", "dev-ukey")])
-def test_classic_wrong_keys_refused(client: StatHatClient, admin: Admin, key: str, ukey: str) -> None:
+def test_classic_wrong_keys_refused(client: StatHatClient, admin: AdminClient, key: str, ukey: str) -> None:
     with pytest.raises(Unauthorized, match="key/ukey"):
         client.classic_count(key, ukey)
     assert stats(admin)["classic counter"]["points"] == []
 
 
-def test_classic_value_requires_value(http: httpx.Client, admin: Admin) -> None:
+def test_classic_value_requires_value(http: httpx.Client, admin: AdminClient) -> None:
     body = http.post("/stathat/v", data={"key": "dev-value-key", "ukey": "dev-ukey"}).json()
     assert body["status"] == 400 and "value" in body["msg"]
     body = http.post("/stathat/c", data={"key": "dev-value-key", "ukey": "dev-ukey"}).json()
@@ -141,7 +149,7 @@ def test_classic_value_requires_value(http: httpx.Client, admin: Admin) -> None:
 
 
 # -- the wire: GET, form, JSON, aliases, strings ----------------------------------------------------
-def test_get_and_form_and_email_alias_and_strings(http: httpx.Client, admin: Admin) -> None:
+def test_get_and_form_and_email_alias_and_strings(http: httpx.Client, admin: AdminClient) -> None:
     assert http.get("/stathat/ez", params={"ezkey": EZKEY, "stat": "w", "count": "2"}).json() == {
         "status": 200, "msg": "ok"}
     assert http.post("/stathat/ez", data={"email": EZKEY, "stat": "w", "count": "3.5"}).json()["status"] == 200
@@ -184,13 +192,13 @@ def bad(http: httpx.Client, **kwargs: Any) -> dict[str, Any]:
          "malformed JSON"),
     ],
 )
-def test_bad_ez_requests_name_the_problem(http: httpx.Client, admin: Admin, kwargs: dict[str, Any],
+def test_bad_ez_requests_name_the_problem(http: httpx.Client, admin: AdminClient, kwargs: dict[str, Any],
                                           names: str) -> None:
     assert names in bad(http, **kwargs)["msg"]
     assert stats(admin).keys() == {"classic counter", "classic value"}, "nothing was recorded"
 
 
-def test_unknown_ezkey_refused(http: httpx.Client, admin: Admin) -> None:
+def test_unknown_ezkey_refused(http: httpx.Client, admin: AdminClient) -> None:
     body = http.post("/stathat/ez", data={"ezkey": "nobody", "stat": "x", "count": "1"}).json()
     assert body == {"status": 401, "msg": "ezkey: no account has this ezkey (send the account's email address, "
                                           "or seed the ezkey)"}
@@ -198,7 +206,7 @@ def test_unknown_ezkey_refused(http: httpx.Client, admin: Admin) -> None:
     assert http.post("/stathat/ez", data={"ezkey": "nobody", "stat": "x", "count": "1"}).json()["status"] == 200
 
 
-def test_batch_with_one_bad_item_records_nothing(http: httpx.Client, admin: Admin) -> None:
+def test_batch_with_one_bad_item_records_nothing(http: httpx.Client, admin: AdminClient) -> None:
     body = bad(http, json={"ezkey": EZKEY, "data": [
         {"stat": "good", "count": 1}, {"stat": "bad", "count": "NaN?"}, {"stat": "good2", "value": 1}]})
     assert body["msg"].startswith("data[1]: ")
@@ -207,13 +215,13 @@ def test_batch_with_one_bad_item_records_nothing(http: httpx.Client, admin: Admi
     assert "good" not in stats(admin)
 
 
-def test_oversized_batch_refused(http: httpx.Client, admin: Admin) -> None:
+def test_oversized_batch_refused(http: httpx.Client, admin: AdminClient) -> None:
     body = bad(http, json={"ezkey": EZKEY, "data": [{"stat": "s", "count": 1}] * 1001})
     assert body["msg"] == "data: must have at most 1000 items"
     assert "s" not in stats(admin)
 
 
-def test_body_over_the_limit_is_413_json(http: httpx.Client, admin: Admin) -> None:
+def test_body_over_the_limit_is_413_json(http: httpx.Client, admin: AdminClient) -> None:
     response = http.post("/stathat/ez", content=b"x" * (10 * 1024 * 1024 + 1),
                          headers={"Content-Type": "application/json"})
     assert response.status_code == 413
@@ -229,7 +237,7 @@ def test_unknown_path_and_method_are_json(http: httpx.Client) -> None:
 
 
 # -- SDK-side validation: nothing is sent ----------------------------------------------------------
-def test_sdk_refuses_bad_input_before_sending(client: StatHatClient, admin: Admin) -> None:
+def test_sdk_refuses_bad_input_before_sending(client: StatHatClient, admin: AdminClient) -> None:
     with pytest.raises(ValidationError, match="over 255"):
         client.count("x" * 256)
     with pytest.raises(ValidationError, match="exactly one"):
@@ -242,11 +250,12 @@ def test_sdk_refuses_bad_input_before_sending(client: StatHatClient, admin: Admi
         client.post([Stat("x", count=1)] * 1001)
     with pytest.raises(ValidationError, match="milliseconds"):
         client.count("x", 1, t=1362772440000)
-    assert admin.requests(path="/stathat") == []
+    assert admin.requests.list(path="/stathat", limit=1000) == []
     assert expand_stat("a~b, c") == ["a b", "a c"]
 
 
-async def test_async_sdk_refuses_bad_input_and_raises_typed_errors(aclient: AsyncStatHatClient, admin: Admin) -> None:
+async def test_async_sdk_refuses_bad_input_and_raises_typed_errors(aclient: AsyncStatHatClient, admin: AdminClient,
+                                                                   ) -> None:
     with pytest.raises(ValidationError, match="over 255"):
         await aclient.count("x" * 256)
     with pytest.raises(ValidationError, match="not a number"):
@@ -257,7 +266,7 @@ async def test_async_sdk_refuses_bad_input_and_raises_typed_errors(aclient: Asyn
         await aclient.classic_count("", "dev-ukey")
     with pytest.raises(ValidationError, match="milliseconds"):
         await aclient.classic_value("dev-value-key", "dev-ukey", 1.0, t=1362772440000)
-    assert admin.requests(path="/stathat") == []
+    assert admin.requests.list(path="/stathat", limit=1000) == []
     await aclient.count("async kind", 1)
     with pytest.raises(BadRequest, match="counter stat") as info:
         await aclient.post([Stat("fine", count=1), Stat("async kind", value=2)])
@@ -277,19 +286,19 @@ def test_sdk_raises_typed_error_from_body_status(client: StatHatClient) -> None:
 
 
 # -- the batcher end to end ------------------------------------------------------------------------
-def test_batcher_sums_counters_and_keeps_values(client: StatHatClient, admin: Admin) -> None:
+def test_batcher_sums_counters_and_keeps_values(client: StatHatClient, admin: AdminClient) -> None:
     with client.batcher() as batch:
         for i in range(500):
             batch.add(Stat("batched", count=1))
             batch.add(Stat("batched value", value=i))
     assert total(admin, "batched") == 500
     assert sorted(values(admin, "batched value")) == list(range(500))
-    posts = [r for r in admin.requests(path="/stathat/ez")]
+    posts = [r for r in admin.requests.list(path="/stathat/ez", limit=1000)]
     assert 1 <= len(posts) <= 3, "a handful of JSON batches, not one request per item"
 
 
 @pytest.mark.parametrize("flavour", ["sync", "async"])
-async def test_batcher_never_sends_more_than_a_batch_holds(base_url: str, admin: Admin, flavour: str) -> None:
+async def test_batcher_never_sends_more_than_a_batch_holds(base_url: str, admin: AdminClient, flavour: str) -> None:
     config = BatchConfig(max_items=5000, interval=60)  # asks for more than the server takes in one batch
     items = [Stat("many values", value=i) for i in range(1500)]  # values are never merged
     if flavour == "sync":
@@ -302,10 +311,10 @@ async def test_batcher_never_sends_more_than_a_batch_holds(base_url: str, admin:
                 await abatch.add(item)
     # A batch over 1000 items would have been refused whole (and recorded nothing): every value is there.
     assert sorted(values(admin, "many values")) == list(range(1500))
-    assert len(admin.requests(path="/stathat/ez")) >= 2
+    assert len(admin.requests.list(path="/stathat/ez", limit=1000)) >= 2
 
 
-def test_batcher_shared_by_threads_delivers_each_count_exactly_once(client: StatHatClient, admin: Admin) -> None:
+def test_batcher_shared_by_threads_delivers_each_count_exactly_once(client: StatHatClient, admin: AdminClient) -> None:
     threads, per_thread = 8, 500
     with client.batcher(BatchConfig(max_items=200, interval=0.01, max_queue=100_000)) as batch:
         def produce() -> None:
@@ -321,7 +330,7 @@ def test_batcher_shared_by_threads_delivers_each_count_exactly_once(client: Stat
     assert total(admin, "threaded") == threads * per_thread
 
 
-async def test_async_batcher(aclient: AsyncStatHatClient, admin: Admin) -> None:
+async def test_async_batcher(aclient: AsyncStatHatClient, admin: AdminClient) -> None:
     async with aclient.batcher() as batch:
         for _ in range(300):
             await batch.add(Stat("abatched~x,y", count=2))
@@ -329,10 +338,12 @@ async def test_async_batcher(aclient: AsyncStatHatClient, admin: Admin) -> None:
 
 
 # -- the SDK's wire format, recorded once and replayed ----------------------------------------------
-def test_wire_format_cassette(base_url: str, admin: Admin) -> None:
-    from contract_tests.cassettes import CASSETTES, make_vcr
+def test_wire_format_cassette(base_url: str, admin: AdminClient) -> None:
+    from contract_tests.cassettes import CASSETTES
+    from sdk.testing import make_vcr
 
-    with make_vcr().use_cassette("stathat_sdk.yaml"), StatHatClient(EZKEY, base_url=f"{base_url}/stathat") as c:
+    with make_vcr(CASSETTES).use_cassette("stathat_sdk.yaml"), \
+            StatHatClient(EZKEY, base_url=f"{base_url}/stathat") as c:
         c.count("cassette count", 2, t=1362772440)
         c.value("cassette value", 0.375, t=1362772440)
         c.post([Stat("cassette batch~a,b", count=1, t=1362772440), Stat("cassette v", value=1.5, t=1362772440)])
@@ -344,10 +355,10 @@ def test_wire_format_cassette(base_url: str, admin: Admin) -> None:
     assert "cassette batch~a,b" in text and "stat=cassette+count" in text
 
 
-def test_errors_carry_the_servers_request_id(client: StatHatClient, admin: Admin) -> None:
+def test_errors_carry_the_servers_request_id(client: StatHatClient, admin: AdminClient) -> None:
     with pytest.raises(BadRequest) as info:
         client.post([Stat("rid", count=1), Stat("rid", value=1)])
-    (entry,) = admin.requests(path="/stathat/ez")
+    (entry,) = admin.requests.list(path="/stathat/ez", limit=1000)
     assert info.value.request_id == entry["id"] and len(entry["id"]) == 32
     assert f"(request id {entry['id']})" in str(info.value)
 
@@ -365,13 +376,13 @@ def test_errors_carry_the_servers_request_id(client: StatHatClient, admin: Admin
          "t: 'soon' is not unix seconds"),
     ],
 )
-def test_classic_errors_speak_like_ez(http: httpx.Client, admin: Admin, path: str, data: dict[str, str], status: int,
-                                      message: str) -> None:
+def test_classic_errors_speak_like_ez(http: httpx.Client, admin: AdminClient, path: str, data: dict[str, str],
+                                      status: int, message: str) -> None:
     assert http.post(path, data=data).json() == {"status": status, "msg": message}
     assert stats(admin)["classic counter"]["points"] == stats(admin)["classic value"]["points"] == []
 
 
-def test_classic_blank_count_counts_one(http: httpx.Client, admin: Admin) -> None:
+def test_classic_blank_count_counts_one(http: httpx.Client, admin: AdminClient) -> None:
     assert http.get("/stathat/c", params={"key": "dev-counter-key", "ukey": "dev-ukey", "count": ""}).json()[
         "status"] == 200
     assert total(admin, "classic counter") == 1

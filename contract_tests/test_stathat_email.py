@@ -11,19 +11,18 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
-from sdk import AsyncStatHatClient, Stat, StatHatClient, Unauthorized
+from sdk import AdminClient, AsyncStatHatClient, Stat, StatHatClient, Unauthorized
 
 
-def points(admin: Admin, ezkey: str) -> dict[str, list[dict[str, Any]]]:
-    return {s["name"]: s["points"] for s in admin.get("/stathat/stats", ezkey=ezkey)["stats"]}
+def points(admin: AdminClient, ezkey: str) -> dict[str, list[dict[str, Any]]]:
+    return {s["name"]: s["points"] for s in admin.stathat.stats(ezkey)}
 
 
 def fresh(domain: str = "example.com") -> str:
     return f"dev-{uuid.uuid4().hex[:8]}@{domain}"
 
 
-def test_email_ezkey_is_an_account_made_on_first_use(base_url: str, admin: Admin) -> None:
+def test_email_ezkey_is_an_account_made_on_first_use(base_url: str, admin: AdminClient) -> None:
     email = fresh()
     with StatHatClient(email, base_url=f"{base_url}/stathat") as stathat:
         stathat.count("signups", 2, t=1700000000)
@@ -33,14 +32,14 @@ def test_email_ezkey_is_an_account_made_on_first_use(base_url: str, admin: Admin
     assert points(admin, "dev-ezkey").keys() == {"classic counter", "classic value"}  # kept apart
 
 
-async def test_email_ezkey_async(base_url: str, admin: Admin) -> None:
+async def test_email_ezkey_async(base_url: str, admin: AdminClient) -> None:
     email = fresh("mail.example.org")
     async with AsyncStatHatClient(email, base_url=f"{base_url}/stathat") as stathat:
         await stathat.value("latency", 12.5, t=1700000000)
     assert points(admin, email) == {"latency": [{"t": 1700000000, "value": 12.5}]}
 
 
-def test_email_ezkey_on_the_wire(http: httpx.Client, admin: Admin) -> None:
+def test_email_ezkey_on_the_wire(http: httpx.Client, admin: AdminClient) -> None:
     email = fresh()
     # what the public clients send: the email as ezkey (or as email=), form or JSON batch
     assert http.post("/stathat/ez", data={"email": email, "stat": "a", "count": "1"}).json() == {
@@ -52,19 +51,19 @@ def test_email_ezkey_on_the_wire(http: httpx.Client, admin: Admin) -> None:
 
 
 @pytest.mark.parametrize("ezkey", ["not-an-email", "a@b", "two words@example.com", "@example.com", "me@", "x@y."])
-def test_other_unknown_ezkeys_stay_refused(http: httpx.Client, admin: Admin, ezkey: str) -> None:
+def test_other_unknown_ezkeys_stay_refused(http: httpx.Client, admin: AdminClient, ezkey: str) -> None:
     body = http.post("/stathat/ez", data={"ezkey": ezkey, "stat": "x", "count": "1"}).json()
     assert body["status"] == 401 and body["msg"].startswith("ezkey: no account has this ezkey")
-    assert admin.get("/stathat/stats", ezkey=ezkey)["stats"] == []
+    assert admin.stathat.stats(ezkey) == []
 
 
-def test_refused_sdk_write_raises(base_url: str, admin: Admin) -> None:
+def test_refused_sdk_write_raises(base_url: str, admin: AdminClient) -> None:
     ezkey = "not-an-email-" + uuid.uuid4().hex[:6]
     with StatHatClient(ezkey, base_url=f"{base_url}/stathat") as stathat, pytest.raises(Unauthorized):
         stathat.count("x", 1)
 
 
-def test_refusal_logged_once_per_key_with_what_to_do(http: httpx.Client, admin: Admin,
+def test_refusal_logged_once_per_key_with_what_to_do(http: httpx.Client, admin: AdminClient,
                                                       caplog: pytest.LogCaptureFixture) -> None:
     key, other = "secret-" + uuid.uuid4().hex, "secret-" + uuid.uuid4().hex
     with caplog.at_level(logging.WARNING, logger="mock_server.stathat"):

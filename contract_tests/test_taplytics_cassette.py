@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 
 import httpx
 
-from contract_tests.cassettes import CASSETTES, make_vcr
-from contract_tests.conftest import Admin
+from contract_tests.cassettes import CASSETTES
 from mock_server import create_app
+from sdk import AdminClient
 from sdk.taplytics import AsyncTaplyticsClient, Event, Image, Schedule, TaplyticsClient, where
+from sdk.testing import make_vcr
 
 TOKEN = "dev-api-token"
-VCR = make_vcr()
+VCR = make_vcr(CASSETTES)
 
 
 def test_sync_cassette() -> None:
@@ -36,7 +37,7 @@ def test_sync_cassette() -> None:
     assert TOKEN not in text and "Ann" in text
 
 
-async def test_async_cassette(base_url: str, admin: Admin) -> None:
+async def test_async_cassette(base_url: str, admin: AdminClient) -> None:
     name = "taplytics_async.yaml"
     with VCR.use_cassette(name):
         async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
@@ -51,13 +52,12 @@ async def test_async_cassette(base_url: str, admin: Admin) -> None:
 def test_every_reply_matches_its_schema_in_strict_mode() -> None:
     # Strict mode checks each reply against its schema and answers 500 on drift: one tour of every endpoint.
     app = create_app({"strict": True})
-    admin = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://localhost/_admin")
-    seeded = admin.post("/seed", json={"taplytics": {
+    admin = AdminClient(transport=httpx.WSGITransport(app=app))
+    admin.seed({"taplytics": {
         "users": [{"user_id": "s1", "location": {"country_code": "US", "latitude": 1.5, "postal_code": None},
                    "devices": [{"os": "iOS", "os_version": "9.0"}], "age": 30}],
         "experiments": [{"name": "e", "status": "paused", "variations": [{"name": "v", "distributionPercent": 0.5}],
                          "baseline": {"name": "Baseline"}, "winning_variation": None}]}})
-    assert seeded.status_code == 200, seeded.text
     with TaplyticsClient(TOKEN, base_url="http://localhost/taplytics",
                          transport=httpx.WSGITransport(app=app)) as c:
         c.users.save({"custom_data": {"n": {"deep": [1]}}, "experiments": [{"experiment_id": "x", "variation": "y"}]},
@@ -71,5 +71,5 @@ def test_every_reply_matches_its_schema_in_strict_mode() -> None:
         assert c.push.get(push.id) == push and len(list(c.push.iter())) == 1
         c.experiments.delete(experiment.id)
         c.users.delete(user_id="s2")
-    assert admin.get(f"/taplytics/push/{push.id}/audience").status_code == 200
-    assert admin.get("/taplytics/events").status_code == 200
+    assert admin.taplytics.audience(push.id)  # a 500 (a reply off its schema) would raise
+    assert admin.taplytics.events()

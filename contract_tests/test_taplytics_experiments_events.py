@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
+from sdk import AdminClient
 from sdk._batching import BatchConfig
 from sdk._errors import BadRequest, NotFound
 from sdk._errors import ValidationError as SDKValidationError
@@ -31,24 +31,24 @@ EXPERIMENT = {
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[TaplyticsClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[TaplyticsClient]:
     with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncTaplyticsClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
     async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
         yield c
 
 
-def seed_experiments(admin: Admin, n: int = 0) -> None:
+def seed_experiments(admin: AdminClient, n: int = 0) -> None:
     more = [{"name": f"exp {i}", "status": ["draft", "active", "paused", "archived"][i % 4]} for i in range(n)]
     admin.seed({"taplytics": {"experiments": [EXPERIMENT, *more]}})
 
 
 # -- experiments ---------------------------------------------------------------------------------
-def test_experiments_list_get_delete(http: httpx.Client, admin: Admin) -> None:
+def test_experiments_list_get_delete(http: httpx.Client, admin: AdminClient) -> None:
     seed_experiments(admin, 3)
     r = http.get("/taplytics/v2/experiments", headers=H)
     assert r.status_code == 200 and set(r.links) == {"first", "last"}
@@ -68,7 +68,7 @@ def test_experiments_list_get_delete(http: httpx.Client, admin: Admin) -> None:
     assert len(http.get("/taplytics/v2/experiments", headers=H).json()) == 3
 
 
-def test_experiments_cannot_be_created_through_the_api(http: httpx.Client, admin: Admin) -> None:
+def test_experiments_cannot_be_created_through_the_api(http: httpx.Client, admin: AdminClient) -> None:
     r = http.post("/taplytics/v2/experiments", json={"name": "x"}, headers=H)
     assert r.status_code == 405 and "POST" in r.json()["error"]
     assert http.get("/taplytics/v2/experiments", headers=H).json() == []
@@ -79,18 +79,20 @@ def test_experiments_cannot_be_created_through_the_api(http: httpx.Client, admin
     ({"status": "active"}, "name"),
     ({"name": "x", "status": "draft", "variations": [{"distributionPercent": 2}]}, "variations[0]"),
 ])
-def test_bad_experiment_seed(admin: Admin, experiment: dict[str, Any], path: str) -> None:
-    r = admin.http.post("/seed", json={"taplytics": {"experiments": [experiment]}})
-    assert r.status_code == 400 and path in r.json()["error"]
+def test_bad_experiment_seed(admin: AdminClient, experiment: dict[str, Any], path: str) -> None:
+    with pytest.raises(BadRequest) as info:
+        admin.seed({"taplytics": {"experiments": [experiment]}})
+    assert path in info.value.message
 
 
-def test_experiment_ids_are_unique(admin: Admin) -> None:
+def test_experiment_ids_are_unique(admin: AdminClient) -> None:
     seed_experiments(admin)
-    r = admin.http.post("/seed", json={"taplytics": {"experiments": [EXPERIMENT]}})
-    assert r.status_code == 400 and EXPERIMENT["id"] in r.json()["error"]
+    with pytest.raises(BadRequest) as info:
+        admin.seed({"taplytics": {"experiments": [EXPERIMENT]}})
+    assert EXPERIMENT["id"] in info.value.message
 
 
-def test_sdk_experiments(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_experiments(client: TaplyticsClient, admin: AdminClient) -> None:
     seed_experiments(admin, 150)
     experiments = list(client.experiments.iter(per_page=100))
     assert len(experiments) == 151 and [e.status for e in experiments[1:5]] == ["draft", "active", "paused",
@@ -109,7 +111,7 @@ def test_sdk_experiments(client: TaplyticsClient, admin: Admin) -> None:
         client.experiments.get(exp.id)
 
 
-async def test_async_experiments(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_experiments(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     seed_experiments(admin)
     [exp] = [e async for e in aclient.experiments.iter()]
     assert (await aclient.experiments.get(exp.id)) == exp
@@ -120,16 +122,16 @@ async def test_async_experiments(aclient: AsyncTaplyticsClient, admin: Admin) ->
 
 
 # -- events --------------------------------------------------------------------------------------
-def test_events_stored(http: httpx.Client, admin: Admin) -> None:
+def test_events_stored(http: httpx.Client, admin: AdminClient) -> None:
     body = [{"name": "Purchase", "date": "2015-01-06T03:50:57+00:00", "value": 42,
              "metaData": {"occupation": "Bug Fixer"}}, {"name": "Open"}]
     r = http.post("/taplytics/v2/events", params={"session_id": "548223f2c7036020742ff21c"}, json=body, headers=H)
     assert r.status_code == 200 and r.json()["received"] == 2
-    stored = admin.get("/taplytics/events")["events"]
+    stored = admin.taplytics.events()
     assert [{k: e[k] for k in b} for e, b in zip(stored, body, strict=True)] == body
     assert {e["session_id"] for e in stored} == {"548223f2c7036020742ff21c"}
     assert stored[1]["date"] and stored[0]["id"] != stored[1]["id"]
-    assert admin.get("/taplytics/events", session_id="other")["events"] == []
+    assert admin.taplytics.events("other") == []
 
 
 @pytest.mark.parametrize(("params", "body", "words"), [
@@ -146,42 +148,42 @@ def test_events_stored(http: httpx.Client, admin: Admin) -> None:
     ({"session_id": "s"}, [{"name": "x"}, {"name": "y", "id": "mine"}], "events[1].id"),
     ({"session_id": "s"}, [{"name": "x", "session_id": "other"}], "events[0].session_id"),
 ])
-def test_bad_events(http: httpx.Client, admin: Admin, params: dict[str, str], body: Any, words: str) -> None:
+def test_bad_events(http: httpx.Client, admin: AdminClient, params: dict[str, str], body: Any, words: str) -> None:
     r = http.post("/taplytics/v2/events", params=params, json=body, headers=H)
     assert r.status_code == 400 and words in r.json()["error"]
-    assert admin.get("/taplytics/events")["events"] == []
+    assert admin.taplytics.events() == []
 
 
-def test_100_events_is_the_limit(http: httpx.Client, admin: Admin) -> None:
+def test_100_events_is_the_limit(http: httpx.Client, admin: AdminClient) -> None:
     r = http.post("/taplytics/v2/events", params={"session_id": "s"}, json=[{"name": "x"}] * 100, headers=H)
-    assert r.status_code == 200 and len(admin.get("/taplytics/events")["events"]) == 100
+    assert r.status_code == 200 and len(admin.taplytics.events()) == 100
 
 
-def _event_posts(admin: Admin) -> list[dict[str, Any]]:
-    return [r for r in admin.requests("/taplytics/v2/events") if r["method"] == "POST"]
+def _event_posts(admin: AdminClient) -> list[dict[str, Any]]:
+    return [r for r in admin.requests.list(path="/taplytics/v2/events", limit=1000) if r["method"] == "POST"]
 
 
-def test_sdk_splits_events_into_requests_of_100(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_splits_events_into_requests_of_100(client: TaplyticsClient, admin: AdminClient) -> None:
     events = [Event(f"e{i}", value=i, date=datetime(2024, 1, 1, tzinfo=UTC), meta_data={"i": i}) for i in range(250)]
     assert client.events.send("s1", events) == 250
     posts = _event_posts(admin)
     assert len(posts) == 3 and all(p["status"] == 200 for p in posts)
-    stored = admin.get("/taplytics/events", session_id="s1")["events"]
+    stored = admin.taplytics.events("s1")
     assert [e["name"] for e in stored] == [f"e{i}" for i in range(250)]
     assert stored[7]["value"] == 7 and stored[7]["metaData"] == {"i": 7} and stored[7]["date"].startswith("2024")
 
 
-def test_sdk_background_batcher(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_background_batcher(client: TaplyticsClient, admin: AdminClient) -> None:
     with client.events.batcher("s2", BatchConfig(max_items=100, interval=30)) as batcher:
         for i in range(130):
             batcher.add(Event(f"b{i}"))
         result = batcher.flush()
         assert result.pending == 0
-    assert len(admin.get("/taplytics/events", session_id="s2")["events"]) == 130
+    assert len(admin.taplytics.events("s2")) == 130
     assert all(p["body_bytes"] > 0 for p in _event_posts(admin)) and len(_event_posts(admin)) == 2
 
 
-def test_sdk_refuses_bad_events_before_sending(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_refuses_bad_events_before_sending(client: TaplyticsClient, admin: AdminClient) -> None:
     with pytest.raises(SDKValidationError) as err:
         Event("")
     assert "name" in str(err.value)
@@ -193,46 +195,46 @@ def test_sdk_refuses_bad_events_before_sending(client: TaplyticsClient, admin: A
         client.events.batcher("s", BatchConfig(max_items=101))
     with pytest.raises(SDKValidationError):
         client.events.send("s", [{"name": "x"}])  # type: ignore[list-item]
-    assert admin.requests("/taplytics") == []
+    assert admin.requests.list(path="/taplytics", limit=1000) == []
 
 
-def test_sdk_bad_event_midway_sends_those_before_it(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_bad_event_midway_sends_those_before_it(client: TaplyticsClient, admin: AdminClient) -> None:
     events: list[Any] = [Event(f"m{i}") for i in range(150)]
     events[120] = {"name": "not an Event"}
     with pytest.raises(SDKValidationError) as err:
         client.events.send("s4", events)
     assert "events[120]" in str(err.value) and "dict" in str(err.value)
     # The 120 accepted before it were sent at once (100, then 20), not left queued; nothing after it.
-    assert [e["name"] for e in admin.get("/taplytics/events", session_id="s4")["events"]] == [
+    assert [e["name"] for e in admin.taplytics.events("s4")] == [
         f"m{i}" for i in range(120)]
     assert len(_event_posts(admin)) == 2
 
 
-async def test_async_bad_event_midway_sends_those_before_it(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_bad_event_midway_sends_those_before_it(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     events: list[Any] = [Event(f"m{i}") for i in range(30)]
     events[7] = "Open"
     with pytest.raises(SDKValidationError) as err:
         await aclient.events.send("a4", events)
     assert "events[7]" in str(err.value)
-    assert [e["name"] for e in admin.get("/taplytics/events", session_id="a4")["events"]] == [
+    assert [e["name"] for e in admin.taplytics.events("a4")] == [
         f"m{i}" for i in range(7)]
 
 
-def test_sdk_event_failure_raises(client: TaplyticsClient, admin: Admin) -> None:
-    admin.fault(path="/taplytics/v2/events", method="POST", status=400, times=1,
+def test_sdk_event_failure_raises(client: TaplyticsClient, admin: AdminClient) -> None:
+    admin.faults.add(path="/taplytics/v2/events", method="POST", status=400, times=1,
                 body={"error": "events[0].name: injected"})
     with pytest.raises(BadRequest) as err:
         client.events.send("s3", [Event(f"x{i}") for i in range(150)])
     assert "injected" in err.value.message
     # The first batch failed; the second was still delivered and is the only one stored.
-    assert [e["name"] for e in admin.get("/taplytics/events", session_id="s3")["events"]] == [
+    assert [e["name"] for e in admin.taplytics.events("s3")] == [
         f"x{i}" for i in range(100, 150)]
 
 
-async def test_async_events(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_events(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     assert await aclient.events.send("a1", (Event(f"a{i}") for i in range(201))) == 201
     assert len(_event_posts(admin)) == 3
-    assert len(admin.get("/taplytics/events", session_id="a1")["events"]) == 201
+    assert len(admin.taplytics.events("a1")) == 201
     async with aclient.events.batcher("a2") as batcher:
         await batcher.add(Event("one"))
-    assert [e["name"] for e in admin.get("/taplytics/events", session_id="a2")["events"]] == ["one"]
+    assert [e["name"] for e in admin.taplytics.events("a2")] == ["one"]

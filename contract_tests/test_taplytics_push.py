@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
+from sdk import AdminClient
 from sdk._errors import NotFound
 from sdk._errors import ValidationError as SDKValidationError
 from sdk.taplytics import (
@@ -56,27 +56,26 @@ EXPECTED = ["a", "d", "g"]
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[TaplyticsClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[TaplyticsClient]:
     with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncTaplyticsClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
     async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
         yield c
 
 
-def user_ids(admin: Admin, ids: list[str]) -> list[str]:
+def user_ids(admin: AdminClient, ids: list[str]) -> list[str]:
     """Taplytics ids → the user_id each seeded user carries."""
     by_id = {u["id"]: u["user_id"] for u in httpx.get(
-        f"{admin.http.base_url.scheme}://{admin.http.base_url.netloc.decode()}/taplytics/v2/users",
-        params={"per_page": 100}, headers=H).json()}
+        f"{admin.base_url}/taplytics/v2/users", params={"per_page": 100}, headers=H).json()}
     return [by_id[i] for i in ids]
 
 
-def audience(admin: Admin, push_id: str) -> dict[str, Any]:
-    result: dict[str, Any] = admin.get(f"/taplytics/push/{push_id}/audience")
+def audience(admin: AdminClient, push_id: str) -> dict[str, Any]:
+    result: dict[str, Any] = admin.taplytics.audience(push_id)
     return {k: user_ids(admin, v) if isinstance(v, list) else v for k, v in result.items()}
 
 
@@ -85,7 +84,7 @@ def later(**delta: float) -> datetime:
 
 
 # -- creating ------------------------------------------------------------------------------------
-def test_push_example_evaluated_against_users(http: httpx.Client, admin: Admin) -> None:
+def test_push_example_evaluated_against_users(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": AUDIENCE}})
     body = {"name": "Test", "filters": EXAMPLE_FILTERS, "notification": {"alert": "You've won a VCR!"},
             "image": {"url": "https://images.example.com/taplytics.jpg", "tl_cdn": True},
@@ -101,7 +100,7 @@ def test_push_example_evaluated_against_users(http: httpx.Client, admin: Admin) 
     assert listed.json() == [push] and set(listed.links) == {"first", "last"}
 
 
-def test_no_filters_means_everyone_and_defaults(http: httpx.Client, admin: Admin) -> None:
+def test_no_filters_means_everyone_and_defaults(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": AUDIENCE}})
     push = http.post("/taplytics/v2/push", json={"notification": {"alert": "all"}}, headers=H).json()
     assert push["production"] is False and push["filter_duplicate_content"] is True and push["filters"] == []
@@ -123,7 +122,8 @@ def test_no_filters_means_everyone_and_defaults(http: httpx.Client, admin: Admin
     ([{"type": "ios_version", "comparator": "!=", "values": ["8.0.1"]},
       {"type": "ios_version", "comparator": "!=", "values": ["9.0"]}], []),
 ])
-def test_filter_types(http: httpx.Client, admin: Admin, filters: list[dict[str, Any]], expected: list[str]) -> None:
+def test_filter_types(http: httpx.Client, admin: AdminClient, filters: list[dict[str, Any]], expected: list[str],
+                      ) -> None:
     users = [dict(u) for u in AUDIENCE]
     users[0]["gender"], users[2]["age"], users[3]["age"] = "female", 9, 30
     admin.seed({"taplytics": {"users": users}})
@@ -132,7 +132,7 @@ def test_filter_types(http: httpx.Client, admin: Admin, filters: list[dict[str, 
     assert audience(admin, r.json()["id"])["matched"] == expected
 
 
-def test_device_filters(http: httpx.Client, admin: Admin) -> None:
+def test_device_filters(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": [
         {"user_id": "p", "devices": [{"os": "iOS", "os_version": "12", "push_token": "tok-1", "app_lang": "en",
                                       "device_model": "iPhone9,1"}]},
@@ -147,7 +147,7 @@ def test_device_filters(http: httpx.Client, admin: Admin) -> None:
         assert audience(admin, push["id"])["matched"] == expected, kind
 
 
-def test_custom_keys_make_alert_optional(http: httpx.Client, admin: Admin) -> None:
+def test_custom_keys_make_alert_optional(http: httpx.Client, admin: AdminClient) -> None:
     r = http.post("/taplytics/v2/push", json={"notification": {}, "custom_keys": {"deep_link": "app://x"}},
                   headers=H)
     assert r.status_code == 200 and r.json()["custom_keys"] == {"deep_link": "app://x"}
@@ -188,27 +188,27 @@ def _future(**delta: float) -> str:
     ({"notification": {"alert": "x"}, "custom_keys": {}}, "custom_keys"),
     ({"notification": {"alert": "x"}, "colour": "red"}, "colour"),
 ])
-def test_push_rules(http: httpx.Client, admin: Admin, body: dict[str, Any], path: str) -> None:
+def test_push_rules(http: httpx.Client, admin: AdminClient, body: dict[str, Any], path: str) -> None:
     r = http.post("/taplytics/v2/push", json=body, headers=H)
     assert r.status_code == 400, r.text
     assert path in r.json()["error"]
     assert http.get("/taplytics/v2/push", headers=H).json() == []
 
 
-def test_push_not_a_json_object(http: httpx.Client, admin: Admin) -> None:
+def test_push_not_a_json_object(http: httpx.Client, admin: AdminClient) -> None:
     r = http.post("/taplytics/v2/push", content=b"[1]", headers={**H, "Content-Type": "application/json"})
     assert r.status_code == 400 and "body" in r.json()["error"]
     r = http.post("/taplytics/v2/push", content=b"{", headers={**H, "Content-Type": "application/json"})
     assert r.status_code == 400 and "JSON" in r.json()["error"]
 
 
-def test_unknown_push_is_404(http: httpx.Client, admin: Admin) -> None:
+def test_unknown_push_is_404(http: httpx.Client, admin: AdminClient) -> None:
     r = http.get("/taplytics/v2/push/548013f2c703f020242ff21c", headers=H)
     assert r.status_code == 404 and "548013f2c703f020242ff21c" in r.json()["error"]
 
 
 # -- schedules and duplicate content -------------------------------------------------------------
-def test_duplicate_content_within_15_minutes(http: httpx.Client, admin: Admin) -> None:
+def test_duplicate_content_within_15_minutes(http: httpx.Client, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": AUDIENCE[:3]}})
     everyone = ["a", "b", "c"]
 
@@ -234,7 +234,7 @@ def test_duplicate_content_within_15_minutes(http: httpx.Client, admin: Admin) -
     assert narrowed == {"push_id": narrowed["push_id"], "matched": ["b"], "delivered": ["b"], "suppressed": []}
 
 
-def test_scheduled_push(http: httpx.Client, admin: Admin) -> None:
+def test_scheduled_push(http: httpx.Client, admin: AdminClient) -> None:
     when = _future(days=1)
     push = http.post("/taplytics/v2/push", json={"notification": {"alert": "x"}, "schedule": {"time": when}},
                      headers=H).json()
@@ -242,7 +242,7 @@ def test_scheduled_push(http: httpx.Client, admin: Admin) -> None:
 
 
 # -- SDK -----------------------------------------------------------------------------------------
-def test_sdk_push_roundtrip(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_push_roundtrip(client: TaplyticsClient, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": AUDIENCE}})
     when = later(days=2).replace(microsecond=0)
     push = client.push.create(
@@ -264,7 +264,7 @@ def test_sdk_push_roundtrip(client: TaplyticsClient, admin: Admin) -> None:
         client.push.get("nope")
 
 
-async def test_async_sdk_push(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_sdk_push(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     admin.seed({"taplytics": {"users": AUDIENCE}})
     local = later(days=1).replace(microsecond=0, tzinfo=None)
     push = await aclient.push.create(notification=Notification(extra={"sound": "ping"}), custom_keys={"a": 1},
@@ -296,7 +296,7 @@ def test_filter_builder_refuses_bad_filters(make: Any, words: str) -> None:
     assert words in str(err.value)
 
 
-def test_sdk_refuses_bad_push_before_sending(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_refuses_bad_push_before_sending(client: TaplyticsClient, admin: AdminClient) -> None:
     bad = Filter("app_lang", ">=", ("en",))  # built by hand, around the builder: still refused
     with pytest.raises(SDKValidationError) as err:
         client.push.create("x", filters=[bad])
@@ -313,4 +313,4 @@ def test_sdk_refuses_bad_push_before_sending(client: TaplyticsClient, admin: Adm
         Schedule(time=datetime(2099, 1, 1))  # naive: which zone?
     with pytest.raises(SDKValidationError):
         Schedule(local_time=datetime(2099, 1, 1, tzinfo=UTC))
-    assert admin.requests("/taplytics") == []
+    assert admin.requests.list(path="/taplytics", limit=1000) == []

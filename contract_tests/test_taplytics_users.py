@@ -9,9 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from contract_tests.conftest import Admin
 from mock_server import create_app
-from sdk import RetryPolicy
+from sdk import AdminClient, RetryPolicy
 from sdk._errors import Forbidden, NotFound, RateLimited, RequestFailed, ServerError, Unauthorized
 from sdk._errors import ValidationError as SDKValidationError
 from sdk.taplytics import AsyncTaplyticsClient, TaplyticsClient
@@ -22,29 +21,29 @@ FAST = RetryPolicy(max_attempts=2, base=0.01, cap=0.02)
 
 
 @pytest.fixture
-def client(base_url: str, admin: Admin) -> Iterator[TaplyticsClient]:
+def client(base_url: str, admin: AdminClient) -> Iterator[TaplyticsClient]:
     with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics", retry=FAST) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: Admin) -> AsyncIterator[AsyncTaplyticsClient]:
+async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
     async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics", retry=FAST) as c:
         yield c
 
 
-def seed_users(admin: Admin, n: int, **extra: Any) -> None:
+def seed_users(admin: AdminClient, n: int, **extra: Any) -> None:
     admin.seed({"taplytics": {"users": [{"user_id": f"u{i}", "email": f"u{i}@example.com", **extra}
                                         for i in range(n)]}})
 
 
-def taplytics_requests(admin: Admin) -> list[dict[str, Any]]:
-    return admin.requests("/taplytics")
+def taplytics_requests(admin: AdminClient) -> list[dict[str, Any]]:
+    return admin.requests.list(path="/taplytics", limit=1000)
 
 
 # -- auth and https ------------------------------------------------------------------------------
 @pytest.mark.parametrize("how", ["query", "body", "header"])
-def test_token_accepted_three_ways(http: httpx.Client, admin: Admin, how: str) -> None:
+def test_token_accepted_three_ways(http: httpx.Client, admin: AdminClient, how: str) -> None:
     kwargs: dict[str, Any] = {"json": {"first_name": "Ann"}}
     if how == "query":
         kwargs["params"] = {"api_token": TOKEN}
@@ -65,7 +64,8 @@ def test_token_accepted_three_ways(http: httpx.Client, admin: Admin, how: str) -
     ({"headers": {"x-access-token": "wrong"}}, "invalid"),
     ({"json": {"api_token": "wrong", "first_name": "x"}}, "invalid"),
 ])
-def test_wrong_or_missing_token_is_401(http: httpx.Client, admin: Admin, kwargs: dict[str, Any], word: str) -> None:
+def test_wrong_or_missing_token_is_401(http: httpx.Client, admin: AdminClient, kwargs: dict[str, Any], word: str,
+                                       ) -> None:
     method = "POST" if "json" in kwargs else "GET"
     r = http.request(method, "/taplytics/v2/users", **kwargs)
     assert r.status_code == 401
@@ -73,13 +73,13 @@ def test_wrong_or_missing_token_is_401(http: httpx.Client, admin: Admin, kwargs:
     assert http.get("/taplytics/v2/users", params={"api_token": TOKEN}).json() == []
 
 
-def test_seeded_token_works(http: httpx.Client, admin: Admin) -> None:
+def test_seeded_token_works(http: httpx.Client, admin: AdminClient) -> None:
     assert http.get("/taplytics/v2/users", params={"api_token": "second"}).status_code == 401
     admin.seed({"taplytics": {"tokens": ["second"]}})
     assert http.get("/taplytics/v2/users", params={"api_token": "second"}).status_code == 200
 
 
-def test_sdk_maps_401(base_url: str, admin: Admin) -> None:
+def test_sdk_maps_401(base_url: str, admin: AdminClient) -> None:
     with TaplyticsClient("wrong-token", base_url=f"{base_url}/taplytics") as c, pytest.raises(Unauthorized) as err:
         c.users.get(user_id="x")
     assert "invalid" in err.value.message and "wrong-token" not in str(err.value)
@@ -120,7 +120,7 @@ def test_plain_http_base_url_refused_unless_allowed() -> None:
     TaplyticsClient(TOKEN, base_url="http://localhost:9").close()
 
 
-async def test_async_plain_http_refused_and_401_mapped(base_url: str, admin: Admin) -> None:
+async def test_async_plain_http_refused_and_401_mapped(base_url: str, admin: AdminClient) -> None:
     with pytest.raises(SDKValidationError) as err:
         AsyncTaplyticsClient(TOKEN, base_url="http://api.example.com/taplytics")
     assert err.value.field == "base_url"
@@ -132,7 +132,7 @@ async def test_async_plain_http_refused_and_401_mapped(base_url: str, admin: Adm
 
 
 # -- users ---------------------------------------------------------------------------------------
-def test_user_lifecycle_by_id(client: TaplyticsClient, http: httpx.Client, admin: Admin) -> None:
+def test_user_lifecycle_by_id(client: TaplyticsClient, http: httpx.Client, admin: AdminClient) -> None:
     created = client.users.save({"user_id": "42", "email": "jon@example.com", "first_name": "Jonathan",
                                  "custom_data": {"occupation": "Bug Fixer", "deep": {"a": 1}}})
     assert created.id and created.created_at is not None and created.session_count == 0
@@ -154,7 +154,7 @@ def test_user_lifecycle_by_id(client: TaplyticsClient, http: httpx.Client, admin
         client.users.get(user_id="42")  # the index went with the user
 
 
-def test_user_by_user_id_and_email_create_update_delete(client: TaplyticsClient, admin: Admin) -> None:
+def test_user_by_user_id_and_email_create_update_delete(client: TaplyticsClient, admin: AdminClient) -> None:
     first = client.users.save({"first_name": "A"}, user_id="42")  # POST /v2/users?user_id=42 creates
     again = client.users.save({"last_name": "B"}, user_id="42")  # ... then updates the same user
     assert first.id == again.id and (again.first_name, again.last_name, again.user_id) == ("A", "B", "42")
@@ -170,7 +170,7 @@ def test_user_by_user_id_and_email_create_update_delete(client: TaplyticsClient,
     assert client.users.list().items == []
 
 
-def test_post_body_user_id_finds_existing(http: httpx.Client, admin: Admin) -> None:
+def test_post_body_user_id_finds_existing(http: httpx.Client, admin: AdminClient) -> None:
     h = {"x-access-token": TOKEN}
     a = http.post("/taplytics/v2/users", json={"user_id": "9", "first_name": "A"}, headers=h).json()
     b = http.post("/taplytics/v2/users", json={"user_id": "9", "last_name": "B"}, headers=h).json()
@@ -186,14 +186,14 @@ def test_post_body_user_id_finds_existing(http: httpx.Client, admin: Admin) -> N
     ({"favourite": "x"}, 400, "favourite"),
     ({"devices": [{"os": "Windows"}]}, 400, "devices[0].os"),
 ])
-def test_bad_user_bodies(http: httpx.Client, admin: Admin, body: dict[str, Any], status: int, names: str) -> None:
+def test_bad_user_bodies(http: httpx.Client, admin: AdminClient, body: dict[str, Any], status: int, names: str) -> None:
     r = http.post("/taplytics/v2/users", json=body, headers={"x-access-token": TOKEN})
     assert r.status_code == status
     assert names in r.json()["error"]
     assert http.get("/taplytics/v2/users", headers={"x-access-token": TOKEN}).json() == []
 
 
-def test_bad_user_fields_refused_by_sdk_before_sending(client: TaplyticsClient, admin: Admin) -> None:
+def test_bad_user_fields_refused_by_sdk_before_sending(client: TaplyticsClient, admin: AdminClient) -> None:
     with pytest.raises(SDKValidationError) as err:
         client.users.save({"custom_data": "nope"}, user_id="1")  # type: ignore[typeddict-item]
     assert "custom_data" in str(err.value)
@@ -204,7 +204,7 @@ def test_bad_user_fields_refused_by_sdk_before_sending(client: TaplyticsClient, 
     assert taplytics_requests(admin) == []
 
 
-def test_unknown_id_is_404_and_not_created(http: httpx.Client, admin: Admin) -> None:
+def test_unknown_id_is_404_and_not_created(http: httpx.Client, admin: AdminClient) -> None:
     h = {"x-access-token": TOKEN}
     r = http.post("/taplytics/v2/users/548223f2c7036020742ff21c", json={"first_name": "x"}, headers=h)
     assert r.status_code == 404 and "548223f2c7036020742ff21c" in r.json()["error"]
@@ -214,7 +214,7 @@ def test_unknown_id_is_404_and_not_created(http: httpx.Client, admin: Admin) -> 
     assert http.get("/taplytics/v2/users", headers=h).json() == []
 
 
-def test_address_conflicts_are_400(http: httpx.Client, admin: Admin) -> None:
+def test_address_conflicts_are_400(http: httpx.Client, admin: AdminClient) -> None:
     r = http.get("/taplytics/v2/users", params={"user_id": "42", "email": "a@example.com"}, headers=H)
     assert r.status_code == 400 and "user_id, email" in r.json()["error"]
     # Creating through ?user_id=42 with another user_id in the body: which one? Refused, nothing created.
@@ -229,7 +229,7 @@ def test_address_conflicts_are_400(http: httpx.Client, admin: Admin) -> None:
     assert http.get("/taplytics/v2/users", params={"user_id": "43"}, headers=H).json()["id"] == made["id"]
 
 
-def test_taken_email_is_402(client: TaplyticsClient, admin: Admin) -> None:
+def test_taken_email_is_402(client: TaplyticsClient, admin: AdminClient) -> None:
     client.users.save({"email": "a@example.com"}, user_id="1")
     other = client.users.save({}, user_id="2")
     with pytest.raises(RequestFailed) as err:
@@ -239,7 +239,7 @@ def test_taken_email_is_402(client: TaplyticsClient, admin: Admin) -> None:
     assert client.users.get(email="a@example.com").user_id == "1"
 
 
-async def test_async_user_lifecycle(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_user_lifecycle(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     user = await aclient.users.save({"custom_data": {"a": 1}}, user_id="a1")
     merged = await aclient.users.save({"custom_data": {"b": 2}}, user_id="a1")
     assert merged.id == user.id and merged.custom_data == {"a": 1, "b": 2}
@@ -255,7 +255,7 @@ def _links(response: httpx.Response) -> dict[str, dict[str, list[str]]]:
 
 
 def test_250_users_created_and_walked_in_3_pages_by_link(http: httpx.Client, client: TaplyticsClient,
-                                                         admin: Admin) -> None:
+                                                         admin: AdminClient) -> None:
     created = [client.users.save({"name": f"user {i}"}).id for i in range(250)]
     pages = list(client.users.iter(per_page=100).pages())
     assert [len(p.items) for p in pages] == [100, 100, 50]
@@ -263,7 +263,7 @@ def test_250_users_created_and_walked_in_3_pages_by_link(http: httpx.Client, cli
     # The SDK followed the server's links: page 2 and 3 were fetched from rel="next".
     assert pages[0].next_cursor == pages[1].cursor and pages[1].next_cursor == pages[2].cursor
     assert pages[2].next_cursor is None and pages[0].last_url == pages[2].cursor
-    got = [(r["query"]) for r in admin.requests("/taplytics/v2/users") if r["method"] == "GET"]
+    got = [(r["query"]) for r in admin.requests.list(path="/taplytics/v2/users", limit=1000) if r["method"] == "GET"]
     assert got == ["page=1&per_page=100", "page=2&per_page=100", "page=3&per_page=100"]
 
     # The raw Link header carries the request's own parameters with only page changed.
@@ -280,7 +280,7 @@ def test_250_users_created_and_walked_in_3_pages_by_link(http: httpx.Client, cli
     assert set(_links(last)) == {"first", "prev", "last"} and len(last.json()) == 50
 
 
-def test_links_keep_the_query_as_sent(http: httpx.Client, admin: Admin, base_url: str) -> None:
+def test_links_keep_the_query_as_sent(http: httpx.Client, admin: AdminClient, base_url: str) -> None:
     seed_users(admin, 5)
     # Escapes, "+", a repeated key and an empty value: every byte but page's comes back as it was sent.
     query = f"api_token={TOKEN}&path=a/b:c&email2=a%40x.com&tag=a+b&tag=c%2Bd&empty=&per_page=2&page=2&z=%C3%A9"
@@ -292,7 +292,7 @@ def test_links_keep_the_query_as_sent(http: httpx.Client, admin: Admin, base_url
     assert [u["user_id"] for u in http.get(r.links["next"]["url"]).json()] == ["u4"]
 
 
-def test_per_page_capped_and_past_the_end(http: httpx.Client, admin: Admin) -> None:
+def test_per_page_capped_and_past_the_end(http: httpx.Client, admin: AdminClient) -> None:
     seed_users(admin, 120)
     h = {"x-access-token": TOKEN}
     r = http.get("/taplytics/v2/users", params={"per_page": 500}, headers=h)
@@ -310,12 +310,12 @@ def test_per_page_capped_and_past_the_end(http: httpx.Client, admin: Admin) -> N
                                              # digits Python's isdigit() knows but int() does not, or not ASCII
                                              ({"page": "\u00b2"}, "page"), ({"per_page": "\uff11"}, "per_page"),
                                              ({"page": " 1"}, "page")])
-def test_bad_page_parameters(http: httpx.Client, admin: Admin, params: dict[str, str], name: str) -> None:
+def test_bad_page_parameters(http: httpx.Client, admin: AdminClient, params: dict[str, str], name: str) -> None:
     r = http.get("/taplytics/v2/users", params=params, headers={"x-access-token": TOKEN})
     assert r.status_code == 400 and r.json()["error"].startswith(f"{name}:")
 
 
-def test_sdk_refuses_bad_per_page(client: TaplyticsClient, admin: Admin) -> None:
+def test_sdk_refuses_bad_per_page(client: TaplyticsClient, admin: AdminClient) -> None:
     with pytest.raises(SDKValidationError):
         client.users.iter(per_page=101)
     with pytest.raises(SDKValidationError):
@@ -323,14 +323,14 @@ def test_sdk_refuses_bad_per_page(client: TaplyticsClient, admin: Admin) -> None
     assert taplytics_requests(admin) == []
 
 
-def test_max_pages_and_max_items(client: TaplyticsClient, admin: Admin) -> None:
+def test_max_pages_and_max_items(client: TaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 30)
     assert len(list(client.users.iter(per_page=10, max_pages=2))) == 20
     assert [u.user_id for u in client.users.iter(per_page=10, max_items=15)] == [f"u{i}" for i in range(15)]
     assert len(list(client.users.iter_by_token(per_page=10, max_items=25))) == 25
 
 
-async def test_async_iteration_by_link(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_iteration_by_link(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 250)
     ids = [u.user_id async for u in aclient.users.iter(per_page=100)]
     assert ids == [f"u{i}" for i in range(250)]
@@ -344,7 +344,7 @@ async def test_async_iteration_by_link(aclient: AsyncTaplyticsClient, admin: Adm
 
 
 # -- by token ------------------------------------------------------------------------------------
-def test_250_users_by_token(http: httpx.Client, client: TaplyticsClient, admin: Admin) -> None:
+def test_250_users_by_token(http: httpx.Client, client: TaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 250)
     pages = list(client.users.iter_by_token(per_page=100).pages())
     assert [len(p.items) for p in pages] == [100, 100, 50]
@@ -358,7 +358,7 @@ def test_250_users_by_token(http: httpx.Client, client: TaplyticsClient, admin: 
 
 
 def test_token_is_stable_while_users_are_added_and_deleted(http: httpx.Client, client: TaplyticsClient,
-                                                           admin: Admin) -> None:
+                                                           admin: AdminClient) -> None:
     seed_users(admin, 30)
     h = {"x-access-token": TOKEN}
     first = http.get("/taplytics/v2/usersByToken", params={"per_page": 10}, headers=h).json()
@@ -375,19 +375,19 @@ def test_token_is_stable_while_users_are_added_and_deleted(http: httpx.Client, c
 
 
 @pytest.mark.parametrize("token", ["garbage!", "dGwxOng", "548223f2c7036020742ff21c"])
-def test_bad_pagination_token(http: httpx.Client, admin: Admin, token: str) -> None:
+def test_bad_pagination_token(http: httpx.Client, admin: AdminClient, token: str) -> None:
     r = http.get("/taplytics/v2/usersByToken", params={"paginationToken": token}, headers={"x-access-token": TOKEN})
     assert r.status_code == 400 and "paginationToken" in r.json()["error"]
 
 
-async def test_async_by_token(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_by_token(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 120)
     assert [u.user_id async for u in aclient.users.iter_by_token(per_page=50)] == [f"u{i}" for i in range(120)]
 
 
 # -- resume after a failure mid-iteration --------------------------------------------------------
 @pytest.mark.parametrize(("status", "error"), [(429, RateLimited), (503, ServerError), (500, ServerError)])
-def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: Admin, status: int,
+def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: AdminClient, status: int,
                                             error: type[Exception]) -> None:
     seed_users(admin, 250)
     paginator = client.users.iter(per_page=100)
@@ -395,7 +395,7 @@ def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: Admi
     pages = paginator.pages()
     seen += [u.user_id for u in next(pages).items]
     # Page 2 fails on every attempt the policy allows (2), so the iteration stops there ...
-    admin.fault(path="/taplytics/v2/users", method="GET", status=status, times=FAST.max_attempts,
+    admin.faults.add(path="/taplytics/v2/users", method="GET", status=status, times=FAST.max_attempts,
                 headers={"Retry-After": "0"})
     with pytest.raises(error):
         next(pages)
@@ -408,13 +408,13 @@ def test_resume_after_failure_mid_iteration(client: TaplyticsClient, admin: Admi
     assert paginator.done
 
 
-def test_resume_by_token_after_503(client: TaplyticsClient, admin: Admin) -> None:
+def test_resume_by_token_after_503(client: TaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 250)
     paginator = client.users.iter_by_token(per_page=100)
     pages = paginator.pages()
     got = [u.user_id for u in next(pages).items]
     token = paginator.cursor
-    admin.fault(path="/taplytics/v2/usersByToken", status=503, times=FAST.max_attempts)
+    admin.faults.add(path="/taplytics/v2/usersByToken", status=503, times=FAST.max_attempts)
     with pytest.raises(ServerError):
         next(pages)
     assert paginator.cursor == token  # still the failed page's token
@@ -439,23 +439,23 @@ def test_sync_and_async_resources_match() -> None:
             assert list(inspect.signature(member).parameters) == list(inspect.signature(twin).parameters), name
 
 
-def test_transient_failure_is_retried_within_iteration(base_url: str, admin: Admin) -> None:
+def test_transient_failure_is_retried_within_iteration(base_url: str, admin: AdminClient) -> None:
     seed_users(admin, 150)
-    admin.fault(path="/taplytics/v2/users", method="GET", status=429, times=1, headers={"Retry-After": "0"})
+    admin.faults.add(path="/taplytics/v2/users", method="GET", status=429, times=1, headers={"Retry-After": "0"})
     with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics", retry=RetryPolicy(base=0.01)) as c:
         assert len(list(c.users.iter(per_page=100))) == 150
-    retries = [r["retry_count"] for r in admin.requests("/taplytics/v2/users")]
+    retries = [r["retry_count"] for r in admin.requests.list(path="/taplytics/v2/users", limit=1000)]
     assert retries == ["0", "1", "0"]  # page 1 failed once, then page 1 again and page 2
 
 
-async def test_async_resume_after_429(aclient: AsyncTaplyticsClient, admin: Admin) -> None:
+async def test_async_resume_after_429(aclient: AsyncTaplyticsClient, admin: AdminClient) -> None:
     seed_users(admin, 150)
     paginator = aclient.users.iter(per_page=100)
-    admin.fault(path="/taplytics/v2/usersX", status=429)  # matches nothing: proves faults are path-scoped
+    admin.faults.add(path="/taplytics/v2/usersX", status=429)  # matches nothing: proves faults are path-scoped
     got: list[str | None] = []
     async for page in paginator.pages():
         got += [u.user_id for u in page.items]
-        admin.fault(path="/taplytics/v2/users", method="GET", status=429, times=FAST.max_attempts,
+        admin.faults.add(path="/taplytics/v2/users", method="GET", status=429, times=FAST.max_attempts,
                     headers={"Retry-After": "0"})
         break
     with pytest.raises(RateLimited):
@@ -465,9 +465,9 @@ async def test_async_resume_after_429(aclient: AsyncTaplyticsClient, admin: Admi
     assert got == [f"u{i}" for i in range(150)]
 
 
-def test_next_link_off_origin_is_refused(client: TaplyticsClient, admin: Admin) -> None:
+def test_next_link_off_origin_is_refused(client: TaplyticsClient, admin: AdminClient) -> None:
     # A rel="next" to another host would carry the token away: the SDK refuses to follow it.
-    admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[],
+    admin.faults.add(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[],
                 headers={"Link": '<https://evil.example/v2/users?page=2>; rel="next"'})
     paginator = client.users.iter()
     with pytest.raises(SDKValidationError) as err:
@@ -475,18 +475,18 @@ def test_next_link_off_origin_is_refused(client: TaplyticsClient, admin: Admin) 
     assert "evil.example" in str(err.value)
 
 
-def test_repeated_next_link_stops(client: TaplyticsClient, admin: Admin, base_url: str) -> None:
+def test_repeated_next_link_stops(client: TaplyticsClient, admin: AdminClient, base_url: str) -> None:
     seed_users(admin, 3)
     url = f"{base_url}/taplytics/v2/users?page=%d&per_page=100"
     one = {"id": "x", "created_at": None}
     # A page whose next link is its own URL: fetched once.
-    admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
+    admin.faults.add(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
                 headers={"Link": f'<{url % 1}>; rel="next"'})
     assert len(list(client.users.iter())) == 1
     # Page 1 -> page 2 -> page 1 again: the loop is seen when it comes back, so two pages, not three.
     for target in (2, 1, 2):
-        admin.fault(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
+        admin.faults.add(path="/taplytics/v2/users", method="GET", status=200, times=1, body=[one],
                     headers={"Link": f'<{url % target}>; rel="next"'})
     assert len(list(client.users.iter())) == 2
-    assert len(admin.requests("/taplytics/v2/users")) == 3
-    admin.http.delete("/faults")
+    assert len(admin.requests.list(path="/taplytics/v2/users", limit=1000)) == 3
+    admin.faults.clear()

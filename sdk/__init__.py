@@ -22,10 +22,13 @@ from ._errors import (
     TransportError,
     Unauthorized,
     ValidationError,
+    WaitTimeout,
 )
 from ._pagination import AsyncPaginator, Page, Paginator
 from ._retry import ALWAYS_SAFE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from ._transports import AsyncWSGITransport
 from ._version import __version__
+from .admin import AdminClient, AsyncAdminClient
 from .countly import (
     AsyncCountlyClient,
     AsyncCountlySession,
@@ -67,7 +70,9 @@ __all__ = [
     "RETRYABLE_STATUSES",
     "APIError",
     "APITimeoutError",
+    "AdminClient",
     "AsyncAPIClient",
+    "AsyncAdminClient",
     "AsyncBatcher",
     "AsyncCountlyClient",
     "AsyncCountlySession",
@@ -76,6 +81,7 @@ __all__ = [
     "AsyncReportsClient",
     "AsyncStatHatClient",
     "AsyncTaplyticsClient",
+    "AsyncWSGITransport",
     "AwarenessField",
     "BadRequest",
     "BatchConfig",
@@ -124,6 +130,7 @@ __all__ = [
     "UserAwareness",
     "UserCount",
     "ValidationError",
+    "WaitTimeout",
     "WeekDayCount",
     "__version__",
     "cyfe_date",

@@ -31,7 +31,7 @@ from ._errors import (
 )
 from ._redact import Redactor, install_log_filter
 from ._retry import RetryPolicy, current_scope, parse_retry_after, parse_retry_after_ms
-from ._transports import default_async_transport
+from ._transports import as_async, default_async_transport
 from ._version import __version__
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncAPIClient", "BaseClient", "RawResponse", "RawResponses", "Request",
@@ -136,10 +136,12 @@ def make_http_client(transport: httpx.BaseTransport | None, timeout: httpx.Timeo
     return httpx.Client(transport=transport, timeout=timeout)
 
 
-def make_async_http_client(transport: httpx.AsyncBaseTransport | None, timeout: httpx.Timeout) -> httpx.AsyncClient:
+def make_async_http_client(transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None,
+                           timeout: httpx.Timeout) -> httpx.AsyncClient:
     """The connection pool an async client builds when the caller passed none (one place to change it): aiohttp's
-    pool behind httpx's interface unless the caller gave a transport (``sdk._transports``)."""
-    return httpx.AsyncClient(transport=transport or default_async_transport(), timeout=timeout)
+    pool behind httpx's interface unless the caller gave a transport (``sdk._transports``); a sync transport
+    (``httpx.WSGITransport(app=...)``) runs in worker threads."""
+    return httpx.AsyncClient(transport=as_async(transport) or default_async_transport(), timeout=timeout)
 
 
 def _clamp(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
@@ -532,7 +534,7 @@ class AsyncAPIClient(BaseClient):
         headers: Mapping[str, str] | None = None,
         allow_http: bool = True,
         http_client: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(base_url=base_url, secrets=secrets, timeout=timeout, retry=retry, headers=headers,
                          allow_http=allow_http, in_process=in_process(transport))

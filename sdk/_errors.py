@@ -21,6 +21,7 @@ __all__ = [
     "TransportError",
     "Unauthorized",
     "ValidationError",
+    "WaitTimeout",
     "maybe_applied",
 ]
 
@@ -104,6 +105,11 @@ class TransportError(SDKError):
 
 class APITimeoutError(TransportError, TimeoutError):
     """The connect, write, read or pool timeout expired (also a builtin ``TimeoutError``)."""
+
+
+class WaitTimeout(SDKError, TimeoutError):
+    """A wait (``admin.requests.wait_for``) ran out of time before what it waited for happened; the message
+    says what it waited for and what it saw."""
 
 
 class APIError(SDKError):

@@ -26,7 +26,7 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["AiohttpTransport", "default_async_transport"]
+__all__ = ["AiohttpTransport", "AsyncWSGITransport", "ThreadedTransport", "as_async", "default_async_transport"]
 
 _HTTPX_SEND = httpx.AsyncHTTPTransport.handle_async_request
 _HTTPCORE_SEND = httpcore.AsyncConnectionPool.handle_async_request
@@ -151,3 +151,54 @@ def _mapped(exc: Exception, request: httpx.Request) -> Exception:
     if isinstance(exc, (aiohttp.ClientError, OSError)):
         return httpx.ReadError(message, request=request)
     return exc
+
+
+class ThreadedTransport(httpx.AsyncBaseTransport):
+    """A sync transport behind the async interface: each request runs in a worker thread (anyio's, so asyncio
+    and trio alike), so an async client can use ``httpx.WSGITransport`` (which has no async half) or any other
+    sync transport. The request body is read in the loop, the whole reply in the thread."""
+
+    def __init__(self, transport: httpx.BaseTransport) -> None:
+        self.transport = transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import anyio.to_thread
+
+        body = await request.aread()
+        sync_request = httpx.Request(request.method, request.url, headers=request.headers, content=body,
+                                     extensions=request.extensions)
+
+        def send() -> tuple[int, list[tuple[bytes, bytes]], bytes, dict[str, Any]]:
+            response = self.transport.handle_request(sync_request)
+            try:
+                content = response.read()
+            finally:
+                response.close()
+            return response.status_code, response.headers.raw, content, dict(response.extensions)
+
+        status, headers, content, extensions = await anyio.to_thread.run_sync(send)
+        return httpx.Response(status, headers=headers, content=content, request=request, extensions=extensions)
+
+    async def aclose(self) -> None:
+        self.transport.close()
+
+
+class AsyncWSGITransport(ThreadedTransport):
+    """``httpx.WSGITransport`` for async clients: the WSGI app (the reference server's ``create_app()``) answers
+    in a worker thread, in process, with no socket::
+
+        app = mock_server.create_app()
+        client = sdk.AsyncStatHatClient("key", base_url="http://kit/stathat", transport=sdk.AsyncWSGITransport(app))
+    """
+
+    def __init__(self, app: Any, *, raise_app_exceptions: bool = True, script_name: str = "",
+                 remote_addr: str = "127.0.0.1") -> None:
+        super().__init__(httpx.WSGITransport(app=app, raise_app_exceptions=raise_app_exceptions,
+                                             script_name=script_name, remote_addr=remote_addr))
+
+
+def as_async(transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None) -> httpx.AsyncBaseTransport | None:
+    """An async client's transport: a sync one (``httpx.WSGITransport``) runs in worker threads."""
+    if isinstance(transport, httpx.BaseTransport):
+        return ThreadedTransport(transport)
+    return transport

@@ -287,7 +287,7 @@ class AsyncCyfeClient(_CyfeBase, AsyncAPIClient):
                  base_url: str | None = None, timeout: httpx.Timeout | float | None = None,
                  retry: RetryPolicy | None = None, headers: Mapping[str, str] | None = None,
                  http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None) -> None:
         base = self._resolve(endpoint, widget_key, base_url)
         super().__init__(base_url=base, secrets=[self.widget_key], timeout=timeout, retry=retry, headers=headers,
                          http_client=http_client, transport=transport)

@@ -334,7 +334,7 @@ class AsyncReportsClient(_ReportsBase, AsyncAPIClient):
     def __init__(self, token: str | None = None, *, base_url: str | None = None,
                  timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
                  headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None) -> None:
         token = self._token(token)
         super().__init__(base_url=env_base_url("reports", base_url, None), secrets=[token], timeout=timeout,
                          retry=retry, headers={**(headers or {}), "Authorization": f"Bearer {token}"},

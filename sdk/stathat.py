@@ -199,7 +199,7 @@ class AsyncStatHatClient(_StatHatBase, AsyncAPIClient):
     def __init__(self, ezkey: str | None = None, *, base_url: str | None = None,
                  timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
                  headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None) -> None:
         self.ezkey = env_value("stathat", "ezkey", ezkey)
         super().__init__(base_url=env_base_url("stathat", base_url, DEFAULT_BASE_URL), secrets=[self.ezkey],
                          timeout=timeout, retry=retry, headers=headers, http_client=http_client, transport=transport)

@@ -9,14 +9,21 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from contract_tests.conftest import LiveServer
-from sdk import AsyncBatcher, BatchConfig, Batcher, BatchError, QueueFull, Stat, StatHatClient, ValidationError
+from sdk import (
+    AdminClient,
+    AsyncBatcher,
+    BatchConfig,
+    Batcher,
+    BatchError,
+    QueueFull,
+    Stat,
+    StatHatClient,
+    ValidationError,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -340,34 +347,26 @@ async def test_async_block_policy_waits_for_room_and_times_out() -> None:
 
 
 # -- against the reference server: exit and fork ----------------------------------------------------
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    s = LiveServer()
-    yield s
-    s.stop()
+def stathat_total(admin: AdminClient, name: str) -> float:
+    return sum(p["count"] for s in admin.stathat.stats() if s["name"] == name for p in s["points"])
 
 
-def stathat_total(server: LiveServer, name: str) -> float:
-    stats = httpx.get(f"{server.url}/_admin/stathat/stats").json()["stats"]
-    return sum(p["count"] for s in stats if s["name"] == name for p in s["points"])
-
-
-def test_items_queued_at_exit_reach_the_server(server: LiveServer) -> None:
+def test_items_queued_at_exit_reach_the_server(analytics_kit_url: str, analytics_kit_admin: AdminClient) -> None:
     script = textwrap.dedent(f"""
         from sdk import BatchConfig, Stat, StatHatClient
-        client = StatHatClient("dev-ezkey", base_url="{server.url}/stathat")
+        client = StatHatClient("dev-ezkey", base_url="{analytics_kit_url}/stathat")
         batch = client.batcher(BatchConfig(interval=3600, max_items=100))
         for _ in range(250):
             batch.add(Stat("at exit", count=1))
         # no flush, no close: the atexit drain must deliver all 250
     """)
     subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=60)
-    assert stathat_total(server, "at exit") == 250
+    assert stathat_total(analytics_kit_admin, "at exit") == 250
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_fork_child_gets_its_own_queue_and_thread(server: LiveServer) -> None:
-    client = StatHatClient("dev-ezkey", base_url=f"{server.url}/stathat")
+def test_fork_child_gets_its_own_queue_and_thread(analytics_kit_url: str, analytics_kit_admin: AdminClient) -> None:
+    client = StatHatClient("dev-ezkey", base_url=f"{analytics_kit_url}/stathat")
     client.count("forked", 0)  # a pooled keep-alive connection exists at fork time
     batch = client.batcher(BatchConfig(interval=3600))
     for _ in range(10):
@@ -390,7 +389,7 @@ def test_fork_child_gets_its_own_queue_and_thread(server: LiveServer) -> None:
     batch.close()
     client.count("forked", 0)  # the parent's pooled connection still works after the child used its own
     client.close()
-    assert stathat_total(server, "forked") == 15, "parent's 10 once, child's 5 once"
+    assert stathat_total(analytics_kit_admin, "forked") == 15, "parent's 10 once, child's 5 once"
 
 
 def test_close_is_bounded_and_what_is_left_goes_to_on_error() -> None:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from sdk import APIError, RetryPolicy, StatHatClient
+from sdk import AdminClient, APIError, RetryPolicy, StatHatClient
 from sdk import _errors as sdk_errors
 from sdk._redact import Redactor, redact_query
 
@@ -75,28 +75,24 @@ def test_exception_body_has_no_secret() -> None:
     assert SECRET not in repr(info.value) and "other-secret" not in repr(info.value.body)
 
 
-def test_cassette_scrubs_secrets_echoed_in_a_reply(tmp_path: Path) -> None:
-    from contract_tests.cassettes import make_vcr
-    from contract_tests.conftest import LiveServer
+def test_cassette_scrubs_secrets_echoed_in_a_reply(tmp_path: Path, analytics_kit_url: str,
+                                                   analytics_kit_admin: AdminClient) -> None:
+    from sdk.testing import make_vcr
 
-    server = LiveServer()
-    try:
-        echo = {"status": 400, "msg": f"ezkey {SECRET} is wrong", "ezkey": "named-secret"}
-        httpx.post(f"{server.url}/_admin/faults", json={"path": "/stathat/ez", "status": 200, "body": echo})
-        cassette = tmp_path / "echo.yaml"
-        with make_vcr(secrets=[SECRET]).use_cassette(str(cassette)), \
-                StatHatClient(SECRET, base_url=f"{server.url}/stathat") as client, pytest.raises(APIError):
-            client.count("x", t=1362772440)
-        text = cassette.read_text()
-        assert SECRET not in text and "named-secret" not in text
-        assert "is wrong" in text  # the reply itself was recorded
-        # and it replays: the same error from the recording, no server needed
-        with make_vcr(secrets=[SECRET]).use_cassette(str(cassette)), \
-                StatHatClient(SECRET, base_url=f"{server.url}/stathat") as client, \
-                pytest.raises(APIError, match=r"ezkey \*\*\* is wrong"):
-            client.count("x", t=1362772440)
-    finally:
-        server.stop()
+    echo = {"status": 400, "msg": f"ezkey {SECRET} is wrong", "ezkey": "named-secret"}
+    analytics_kit_admin.faults.add("/stathat/ez", status=200, body=echo)
+    cassette = tmp_path / "echo.yaml"
+    with make_vcr(secrets=[SECRET]).use_cassette(str(cassette)), \
+            StatHatClient(SECRET, base_url=f"{analytics_kit_url}/stathat") as client, pytest.raises(APIError):
+        client.count("x", t=1362772440)
+    text = cassette.read_text()
+    assert SECRET not in text and "named-secret" not in text
+    assert "is wrong" in text  # the reply itself was recorded
+    # and it replays: the same error from the recording, no server needed
+    with make_vcr(secrets=[SECRET]).use_cassette(str(cassette)), \
+            StatHatClient(SECRET, base_url=f"{analytics_kit_url}/stathat") as client, \
+            pytest.raises(APIError, match=r"ezkey \*\*\* is wrong"):
+        client.count("x", t=1362772440)
 
 
 def test_server_journal_masks_secrets_in_validation_errors() -> None:
@@ -250,7 +246,7 @@ def _capture(level: int) -> tuple[logging.Handler, list[str]]:
     return handler, lines
 
 
-def test_httpx_and_httpcore_loggers_are_redacted() -> None:
+def test_httpx_and_httpcore_loggers_are_redacted(analytics_kit_url: str) -> None:
     from mock_server import create_app
     from sdk import CountlyClient, CyfeClient
 
@@ -266,14 +262,8 @@ def test_httpx_and_httpcore_loggers_are_redacted() -> None:
         with CyfeClient(widget_key="dev-widget", base_url="http://testserver/cyfe", transport=transport) as cyfe:
             cyfe.push([{"Date": "20130301", "Users": 1}])
         # Through a real socket too, for httpcore's own loggers.
-        from contract_tests.conftest import LiveServer
-
-        server = LiveServer()
-        try:
-            with CyfeClient(widget_key="dev-widget", base_url=f"{server.url}/cyfe") as cyfe:
-                cyfe.push([{"Date": "20130301", "Users": 1}])
-        finally:
-            server.stop()
+        with CyfeClient(widget_key="dev-widget", base_url=f"{analytics_kit_url}/cyfe") as cyfe:
+            cyfe.push([{"Date": "20130301", "Users": 1}])
     finally:
         root.removeHandler(handler)
         root.setLevel(old)

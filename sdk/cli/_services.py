@@ -35,6 +35,7 @@ import httpx
 from .._batching import BatchConfig, Batcher, OnError
 from .._env import ENV, env_value
 from .._errors import ValidationError
+from ..admin import AdminClient
 from ..countly import CountlyClient, Event
 from ..cyfe import OPTION_NAMES, CyfeClient, MetricOptions, check_row
 from ..stathat import Stat, StatHatClient
@@ -222,8 +223,7 @@ class StatHatAdapter(Adapter[Stat]):
 
     def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
         ezkey = conn.cred("ezkey", required="an ezkey")
-        body = admin_get(conn, "/_admin/stathat/stats", ezkey=ezkey)
-        for stat in body["stats"]:
+        for stat in admin(conn).stathat.stats(ezkey):
             field_name = "count" if stat["kind"] == "counter" else "value"
             for point in stat["points"]:
                 yield {"stat": stat["name"], field_name: point[field_name], "t": point["t"]}
@@ -282,7 +282,7 @@ class CountlyAdapter(Adapter[Event | dict[str, Any]]):
         return Sink(client.events_batcher, client.close, client.send_events)
 
     def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
-        section = admin_get(conn, "/_admin/countly/export")["countly"]
+        section: dict[str, Any] = dict(admin(conn).countly.export())
         for part in ("apps", "members", "documents"):  # apps first: a document names its app
             for obj in section[part]:
                 yield {part: [obj]}
@@ -440,7 +440,8 @@ class CyfeAdapter(Adapter[dict[str, Any]]):
 
     def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
         key = self.client(conn).widget_key
-        widget = admin_get(conn, f"/_admin/cyfe/widgets/{key}")
+        assert key is not None
+        widget = admin(conn).cyfe.widget(key)
         if widget["options"]:
             yield {"options": widget["options"]}
         yield from widget["rows"]
@@ -462,7 +463,7 @@ class ReportsAdapter(Adapter[dict[str, Any]]):
         return _seed_sink(conn, "reports", on_error)
 
     def export(self, conn: Connection) -> Iterator[dict[str, Any]]:
-        section = admin_get(conn, "/_admin/reports/export")["reports"]
+        section: dict[str, list[Any]] = dict(admin(conn).reports.export())  # type: ignore[arg-type]
         for kind, objects in section.items():  # in the order the seed checks references
             for obj in objects:
                 yield {kind: [obj]}
@@ -488,7 +489,7 @@ def _seed_sink(conn: Connection, service: str, on_error: OnError[dict[str, Any]]
                     merged.setdefault(kind, {}).update(objects)
                 else:
                     merged.setdefault(kind, []).extend(objects)
-        admin_post(conn, "/_admin/seed", {service: merged})
+        admin(conn).seed({service: merged})  # type: ignore[misc]  # a seed part checked when it was read
 
     # A stored document (a month of buckets) may be large: one is allowed up to 4 MiB, a batch up to 8 MiB
     # (the server takes 10 MiB a body).
@@ -504,13 +505,6 @@ ADAPTERS: dict[str, Callable[[], Adapter[Any]]] = {
 
 
 # -- the reference server's /_admin ---------------------------------------------------------------
-def admin_get(conn: Connection, path: str, **params: Any) -> Any:
-    from ._admin import AdminHTTP
-
-    return AdminHTTP(conn.server, conn.http).get(path, params)
-
-
-def admin_post(conn: Connection, path: str, body: Any) -> Any:
-    from ._admin import AdminHTTP
-
-    return AdminHTTP(conn.server, conn.http).post(path, body)
+def admin(conn: Connection) -> AdminClient:
+    """The server's ``/_admin`` on the command's own connection pool."""
+    return AdminClient(conn.server, http_client=conn.http)

@@ -9,12 +9,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import Any
 
 import httpx
 
 from .._errors import ValidationError
-from ._admin import AdminHTTP
+from ..admin import AdminClient, JournalEntry
 
 __all__ = ["follow", "format_entry", "status_filter"]
 
@@ -34,7 +33,7 @@ def status_filter(spec: str | None) -> tuple[int, int] | None:
     raise ValidationError(f"--status: {spec!r} is not a status (404) or a class (4xx)")
 
 
-def format_entry(e: dict[str, Any]) -> str:
+def format_entry(e: JournalEntry) -> str:
     stamp = time.strftime("%H:%M:%S", time.localtime(e["time"])) + f".{int(e['time'] % 1 * 1000):03d}"
     retry = e.get("retry_count")
     query = f"?{e['query']}" if e.get("query") else ""
@@ -73,16 +72,12 @@ def follow(server: str, *, service: str | None, status: str | None, path: str | 
     if service and path and not path.startswith(f"/{service}"):
         raise ValidationError(f"--path {path!r} is not under --service {service}'s /{service}")
     with _stop_on_sigint() as stop, httpx.Client(timeout=10) as http:
-        admin = AdminHTTP(server, http)
+        admin = AdminClient(server, http_client=http)
 
-        def fetch(limit: int) -> list[dict[str, Any]]:
-            params: dict[str, Any] = {"limit": limit}
-            if prefix:
-                params["path"] = prefix
-            entries: list[dict[str, Any]] = admin.get("/_admin/requests", params)["requests"]
-            return entries
+        def fetch(limit: int) -> list[JournalEntry]:
+            return admin.requests.list(limit=limit, path=prefix)
 
-        def show(entries: list[dict[str, Any]]) -> None:
+        def show(entries: list[JournalEntry]) -> None:
             for e in entries:
                 if statuses is None or statuses[0] <= int(e["status"]) <= statuses[1]:
                     print(format_entry(e), flush=True)

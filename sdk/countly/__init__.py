@@ -590,7 +590,7 @@ class AsyncCountlyClient(_CountlyBase, AsyncAPIClient):
                  batch: BatchConfig | None = None, on_error: OnError[Event] | None = None,
                  timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
                  headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None) -> None:
         secrets = self._init(app_key, device_id, api_key, app_id, salt)
         super().__init__(base_url=env_base_url("countly", base_url, None), secrets=secrets, timeout=timeout,
                          retry=retry, headers=headers, http_client=http_client, transport=transport)

@@ -439,7 +439,7 @@ class AsyncTaplyticsClient(_TaplyticsBase, AsyncAPIClient):
     def __init__(self, api_token: str | None = None, *, base_url: str | None = None, allow_http: bool = False,
                  timeout: httpx.Timeout | float | None = None, retry: RetryPolicy | None = None,
                  headers: Mapping[str, str] | None = None, http_client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | httpx.BaseTransport | None = None) -> None:
         token = self._token(api_token)
         super().__init__(base_url=env_base_url("taplytics", base_url, DEFAULT_BASE_URL), secrets=[token],
                          timeout=timeout, retry=retry, headers={"x-access-token": token, **(headers or {})},
