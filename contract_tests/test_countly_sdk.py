@@ -17,24 +17,26 @@ from sdk import AdminClient, BadRequest, RetryPolicy, Unauthorized, ValidationEr
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, Metrics, TimeData
 from sdk.testing import make_vcr
+from sdk.testing.pytest_plugin import Kit
 
 TODAY = date(2024, 3, 15)
 MANUAL = BatchConfig(background=False, max_items=100)
 
 
 @pytest.fixture
-def client(base_url: str, admin: AdminClient) -> Iterator[CountlyClient]:
+def client(kit: Kit, admin: AdminClient) -> Iterator[CountlyClient]:
     freeze(admin)
-    with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="phone-1", api_key=API_KEY,
-                       app_id=APP_ID, batch=MANUAL) as c:
+    with CountlyClient(base_url=f"{kit.url}/countly", app_key=APP_KEY, device_id="phone-1", api_key=API_KEY,
+                       app_id=APP_ID, batch=MANUAL, **kit.client_options()) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
+async def aclient(kit: Kit, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
     freeze(admin)
-    async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="phone-1",
-                                  api_key=API_KEY, app_id=APP_ID, batch=MANUAL) as c:
+    async with AsyncCountlyClient(base_url=f"{kit.url}/countly", app_key=APP_KEY, device_id="phone-1",
+                                  api_key=API_KEY, app_id=APP_ID, batch=MANUAL,
+                                  **kit.client_options(asynchronous=True)) as c:
         yield c
 
 

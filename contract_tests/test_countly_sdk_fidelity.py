@@ -13,6 +13,7 @@ from contract_tests.test_countly_support import API_KEY, APP_ID, APP_KEY, NOW, f
 from sdk import AdminClient, BadRequest, Unauthorized, ValidationError
 from sdk._batching import BatchConfig
 from sdk.countly import AsyncCountlyClient, CountlyClient, Event, EventTotal, Metrics, SdkConfig, TimeData, ViewRow
+from sdk.testing.pytest_plugin import Kit
 
 TODAY = date(2024, 3, 15)
 MANUAL = BatchConfig(background=False, max_items=100)
@@ -20,20 +21,21 @@ RC = {"theme": "dark", "retries": 3, "banner": {"on": True}}
 
 
 @pytest.fixture
-def client(base_url: str, admin: AdminClient) -> Iterator[CountlyClient]:
+def client(kit: Kit, admin: AdminClient) -> Iterator[CountlyClient]:
     freeze(admin)
     admin.seed({"countly": {"remote_config": {APP_ID: RC}, "sdk_config": {APP_ID: {"tracking": True}}}})
-    with CountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="anon-1", api_key=API_KEY,
-                       app_id=APP_ID, batch=MANUAL) as c:
+    with CountlyClient(base_url=f"{kit.url}/countly", app_key=APP_KEY, device_id="anon-1", api_key=API_KEY,
+                       app_id=APP_ID, batch=MANUAL, **kit.client_options()) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
+async def aclient(kit: Kit, admin: AdminClient) -> AsyncIterator[AsyncCountlyClient]:
     freeze(admin)
     admin.seed({"countly": {"remote_config": {APP_ID: RC}, "sdk_config": {APP_ID: {"tracking": True}}}})
-    async with AsyncCountlyClient(base_url=f"{base_url}/countly", app_key=APP_KEY, device_id="anon-1",
-                                  api_key=API_KEY, app_id=APP_ID, batch=MANUAL) as c:
+    async with AsyncCountlyClient(base_url=f"{kit.url}/countly", app_key=APP_KEY, device_id="anon-1",
+                                  api_key=API_KEY, app_id=APP_ID, batch=MANUAL,
+                                  **kit.client_options(asynchronous=True)) as c:
         yield c
 
 

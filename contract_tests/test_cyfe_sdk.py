@@ -16,6 +16,7 @@ from contract_tests.cassettes import CASSETTES
 from sdk import AdminClient, BadRequest, BatchConfig, NotFound, ValidationError
 from sdk.cyfe import AsyncCyfeClient, CyfeClient, MetricOptions, Row, add_values, parse_value
 from sdk.testing import make_vcr
+from sdk.testing.pytest_plugin import Kit
 
 WIDGET = "dev-widget"
 EVERY_OPTION = MetricOptions(onduplicate="replace", color="#52ff7f", type="spline", cumulative=False, average=True,
@@ -27,8 +28,8 @@ EVERY_OPTION_STORED = {"onduplicate": "replace", "color": "#52ff7f", "type": "sp
 
 
 @pytest.fixture
-def client(base_url: str) -> Iterator[CyfeClient]:
-    with CyfeClient(f"{base_url}/cyfe/api/push/dev-widget") as c:
+def client(kit: Kit) -> Iterator[CyfeClient]:
+    with CyfeClient(f"{kit.url}/cyfe/api/push/dev-widget", **kit.client_options()) as c:
         yield c
 
 

@@ -33,6 +33,7 @@ from sdk.reports import (
     WeekDayCount,
 )
 from sdk.testing import make_vcr
+from sdk.testing.pytest_plugin import Kit
 
 START, END = "2016-01-01T00:00:00Z", "2016-11-11T00:00:00Z"
 
@@ -95,16 +96,16 @@ async def acall_all(client: AsyncReportsClient, start: Any = START, end: Any = E
 
 
 @pytest.fixture
-def client(base_url: str, admin: AdminClient) -> Iterator[ReportsClient]:
+def client(kit: Kit, admin: AdminClient) -> Iterator[ReportsClient]:
     admin.seed({"reports": SEED})
-    with ReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
+    with ReportsClient(TOKEN, base_url=f"{kit.url}/reports", **kit.client_options()) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncReportsClient]:
+async def aclient(kit: Kit, admin: AdminClient) -> AsyncIterator[AsyncReportsClient]:
     admin.seed({"reports": SEED})
-    async with AsyncReportsClient(TOKEN, base_url=f"{base_url}/reports") as c:
+    async with AsyncReportsClient(TOKEN, base_url=f"{kit.url}/reports", **kit.client_options(asynchronous=True)) as c:
         yield c
 
 

@@ -20,6 +20,7 @@ from sdk import (
     ValidationError,
 )
 from sdk.stathat import expand_stat, multi_stat
+from sdk.testing.pytest_plugin import Kit
 
 EZKEY = "dev-ezkey"
 
@@ -37,14 +38,14 @@ def values(admin: AdminClient, name: str) -> list[float]:
 
 
 @pytest.fixture
-def client(base_url: str) -> Any:
-    with StatHatClient(EZKEY, base_url=f"{base_url}/stathat") as c:
+def client(kit: Kit) -> Any:
+    with StatHatClient(EZKEY, base_url=f"{kit.url}/stathat", **kit.client_options()) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str) -> Any:
-    async with AsyncStatHatClient(EZKEY, base_url=f"{base_url}/stathat") as c:
+async def aclient(kit: Kit) -> Any:
+    async with AsyncStatHatClient(EZKEY, base_url=f"{kit.url}/stathat", **kit.client_options(asynchronous=True)) as c:
         yield c
 
 

@@ -14,6 +14,7 @@ from sdk._batching import BatchConfig
 from sdk._errors import BadRequest, NotFound
 from sdk._errors import ValidationError as SDKValidationError
 from sdk.taplytics import AsyncTaplyticsClient, Event, TaplyticsClient, Variation
+from sdk.testing.pytest_plugin import Kit
 
 TOKEN = "dev-api-token"
 H = {"x-access-token": TOKEN}
@@ -31,14 +32,15 @@ EXPERIMENT = {
 
 
 @pytest.fixture
-def client(base_url: str, admin: AdminClient) -> Iterator[TaplyticsClient]:
-    with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
+def client(kit: Kit, admin: AdminClient) -> Iterator[TaplyticsClient]:
+    with TaplyticsClient(TOKEN, base_url=f"{kit.url}/taplytics", **kit.client_options()) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
-    async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics") as c:
+async def aclient(kit: Kit, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
+    async with AsyncTaplyticsClient(TOKEN, base_url=f"{kit.url}/taplytics",
+                                    **kit.client_options(asynchronous=True)) as c:
         yield c
 
 

@@ -14,6 +14,7 @@ from sdk import AdminClient, RetryPolicy
 from sdk._errors import Forbidden, NotFound, RateLimited, RequestFailed, ServerError, Unauthorized
 from sdk._errors import ValidationError as SDKValidationError
 from sdk.taplytics import AsyncTaplyticsClient, TaplyticsClient
+from sdk.testing.pytest_plugin import Kit
 
 TOKEN = "dev-api-token"
 H = {"x-access-token": TOKEN}
@@ -21,14 +22,15 @@ FAST = RetryPolicy(max_attempts=2, base=0.01, cap=0.02)
 
 
 @pytest.fixture
-def client(base_url: str, admin: AdminClient) -> Iterator[TaplyticsClient]:
-    with TaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics", retry=FAST) as c:
+def client(kit: Kit, admin: AdminClient) -> Iterator[TaplyticsClient]:
+    with TaplyticsClient(TOKEN, base_url=f"{kit.url}/taplytics", **kit.client_options(), retry=FAST) as c:
         yield c
 
 
 @pytest.fixture
-async def aclient(base_url: str, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
-    async with AsyncTaplyticsClient(TOKEN, base_url=f"{base_url}/taplytics", retry=FAST) as c:
+async def aclient(kit: Kit, admin: AdminClient) -> AsyncIterator[AsyncTaplyticsClient]:
+    async with AsyncTaplyticsClient(TOKEN, base_url=f"{kit.url}/taplytics", retry=FAST,
+                                    **kit.client_options(asynchronous=True)) as c:
         yield c
 
 
