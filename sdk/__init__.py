@@ -28,7 +28,7 @@ from ._pagination import AsyncPaginator, Page, Paginator
 from ._retry import ALWAYS_SAFE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from ._transports import AsyncWSGITransport
 from ._version import __version__
-from .admin import AdminClient, AsyncAdminClient
+from .admin import AdminClient, AsyncAdminClient, Fault, JournalEntry, Seed
 from .countly import (
     AsyncCountlyClient,
     AsyncCountlySession,
@@ -96,9 +96,11 @@ __all__ = [
     "DateLike",
     "DayHourCount",
     "EventCatalogue",
+    "Fault",
     "FieldSelectionCount",
     "FlushResult",
     "Forbidden",
+    "JournalEntry",
     "MetricOptions",
     "NotFound",
     "OverTimeBucket",
@@ -118,6 +120,7 @@ __all__ = [
     "RequestFailed",
     "RetryPolicy",
     "SDKError",
+    "Seed",
     "ServerError",
     "Stat",
     "StatHatClient",

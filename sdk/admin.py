@@ -155,7 +155,8 @@ class JournalEntry(TypedDict, total=False):
     body_bytes: int
     validation_errors: list[str]
     service: str | None
-    body: JSON
+    #: The request body as text (secrets masked), cut at the server's ``journal_body_max``.
+    body: str | None
     body_truncated: bool
 
 
@@ -187,8 +188,8 @@ FaultList = list[Fault]
 
 
 def _filters(limit: int | None, method: str | None, path: str | None, path_pattern: str | None,
-             status: int | str | None, service: Service | None, since: float | None,
-             until: float | None) -> dict[str, Any]:
+             status: int | str | None, service: Service | None, since: float | str | None,
+             until: float | str | None) -> dict[str, Any]:
     params = {"limit": limit, "method": method.upper() if method else None, "path": path,
               "path_pattern": path_pattern, "status": status, "service": service, "since": since, "until": until}
     return {k: v for k, v in params.items() if v is not None}
@@ -259,22 +260,23 @@ class Requests(_Resource):
 
     def list(self, *, limit: int | None = None, method: str | None = None, path: str | None = None,
              path_pattern: str | None = None, status: int | str | None = None, service: Service | None = None,
-             since: float | None = None, until: float | None = None) -> Entries:
+             since: float | str | None = None, until: float | str | None = None) -> Entries:
         """Entries matching every filter given: ``path`` is a prefix, ``path_pattern`` a regular expression,
-        ``status`` a code or a class (``"4xx"``), ``since``/``until`` unix seconds."""
+        ``status`` a code or a class (``"4xx"``), ``since`` (inclusive) and ``until`` (exclusive) unix seconds or
+        ISO 8601; ``limit``: the newest that many (the server's default 100)."""
         params = _filters(limit, method, path, path_pattern, status, service, since, until)
         return cast("list[JournalEntry]", self._call(_Admin._get("/requests", params))["requests"])
 
     def count(self, *, method: str | None = None, path: str | None = None, path_pattern: str | None = None,
-              status: int | str | None = None, service: Service | None = None, since: float | None = None,
-              until: float | None = None) -> int:
+              status: int | str | None = None, service: Service | None = None, since: float | str | None = None,
+              until: float | str | None = None) -> int:
         """How many journaled requests match (the verify call of WireMock)."""
         params = _filters(None, method, path, path_pattern, status, service, since, until)
         return int(self._call(_Admin._get("/requests/count", params))["count"])
 
     def wait_for(self, count: int = 1, *, timeout: float = 5.0, method: str | None = None, path: str | None = None,
                  path_pattern: str | None = None, status: int | str | None = None, service: Service | None = None,
-                 since: float | None = None, until: float | None = None) -> Entries:
+                 since: float | str | None = None, until: float | str | None = None) -> Entries:
         """Poll until at least ``count`` requests match (for what an application sends in the background), then
         return the matching entries; ``WaitTimeout`` after ``timeout`` seconds, saying how many were seen."""
         filters = {"method": method, "path": path, "path_pattern": path_pattern, "status": status,
@@ -423,21 +425,21 @@ class _AsyncResource:
 class AsyncRequests(_AsyncResource):
     async def list(self, *, limit: int | None = None, method: str | None = None, path: str | None = None,
                    path_pattern: str | None = None, status: int | str | None = None,
-                   service: Service | None = None, since: float | None = None,
-                   until: float | None = None) -> Entries:
+                   service: Service | None = None, since: float | str | None = None,
+                   until: float | str | None = None) -> Entries:
         params = _filters(limit, method, path, path_pattern, status, service, since, until)
         return cast("list[JournalEntry]", (await self._call(_Admin._get("/requests", params)))["requests"])
 
     async def count(self, *, method: str | None = None, path: str | None = None, path_pattern: str | None = None,
-                    status: int | str | None = None, service: Service | None = None, since: float | None = None,
-                    until: float | None = None) -> int:
+                    status: int | str | None = None, service: Service | None = None, since: float | str | None = None,
+                    until: float | str | None = None) -> int:
         params = _filters(None, method, path, path_pattern, status, service, since, until)
         return int((await self._call(_Admin._get("/requests/count", params)))["count"])
 
     async def wait_for(self, count: int = 1, *, timeout: float = 5.0, method: str | None = None,
                        path: str | None = None, path_pattern: str | None = None, status: int | str | None = None,
-                       service: Service | None = None, since: float | None = None,
-                       until: float | None = None) -> Entries:
+                       service: Service | None = None, since: float | str | None = None,
+                       until: float | str | None = None) -> Entries:
         filters = {"method": method, "path": path, "path_pattern": path_pattern, "status": status,
                    "service": service, "since": since, "until": until}
         deadline = time.monotonic() + timeout
