@@ -94,8 +94,9 @@ def clear_requests() -> Response:
 
 @blueprint.post("/faults")
 def add_fault() -> Response:
-    """Inject a fault: ``{"path": "/stathat/ez", "method": "POST", "status": 503, "times": 2,
-    "headers": {"Retry-After": "1"}, "body": {...}, "delay": 0.2}``."""
+    """Inject a fault (``schemas/admin/fault.json``): ``{"path": "/stathat/ez", "method": "POST", "status": 503,
+    "times": 2, "headers": {"Retry-After": "1"}, "body": {...}, "delay": 0.2}``, or a ``kind`` that acts on the
+    connection (reset, empty, reset_after, malformed_chunked) or trickles the reply (slow_body, ``duration``)."""
     body = json_body()
     check("admin/fault", body)
     return reply(journal.add_fault(body), 201)
@@ -103,12 +104,20 @@ def add_fault() -> Response:
 
 @blueprint.get("/faults")
 def list_faults() -> Response:
-    return reply({"faults": [f for _, f in kit().store.items(journal.FAULTS)]})
+    """The armed faults, each with ``fired`` and ``remaining`` (one that has no hit left is gone)."""
+    return reply({"faults": journal.list_faults()})
 
 
 @blueprint.delete("/faults")
 def clear_faults() -> Response:
     kit().store.clear(journal.FAULTS)
     return reply({"cleared": True})
+
+
+@blueprint.delete("/faults/<int:fault_id>")
+def remove_fault(fault_id: int) -> Response:
+    if not journal.remove_fault(fault_id):
+        raise ServiceError(404, f"id: no armed fault {fault_id} (one that has no hit left is gone)")
+    return reply({"deleted": fault_id})
 
 

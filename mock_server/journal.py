@@ -12,7 +12,7 @@ import re
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +27,8 @@ from .config import SERVICE_NAMES
 from .errors import ServiceError
 from .kit import kit
 
-__all__ = ["JournalFilter", "clear", "count", "install_journal", "parse_filter", "parse_status", "recent"]
+__all__ = ["JournalFilter", "add_fault", "clear", "count", "install_journal", "list_faults", "parse_filter",
+           "parse_status", "recent", "redact_path", "remove_fault"]
 
 #: The access log, one line a request with secrets masked; ``mock-server`` prints it instead of werkzeug's
 #: own (which would print widget keys in paths and ezkeys in query strings).
@@ -59,6 +60,7 @@ def _record(response: Response) -> None:
         "body": body,
         "body_truncated": truncated,
         "validation_errors": getattr(g, "validation_errors", []),
+        "fault": g.get("fault"),
     }
     if access_log.isEnabledFor(logging.INFO):
         query = f"?{entry['query']}" if entry["query"] else ""
@@ -75,8 +77,9 @@ def _header_value(name: str, value: str) -> str:
 
 
 def _body(cap: int) -> tuple[str, bool]:
-    """The request body as text, secrets masked, at most ``cap`` bytes of UTF-8, and whether it was cut."""
-    raw = request.get_data(cache=True)
+    """The request body as text, secrets masked, at most ``cap`` bytes of UTF-8, and whether it was cut. A body
+    not read before the view (over the server's limit, a connection dropped before reading) is not read now."""
+    raw = request.get_data(cache=True) if g.get("body_kept") else b""
     if not raw:
         return "", False
     masked = redact(raw[: cap + _MASK_MARGIN].decode("utf-8", "replace"))
@@ -261,83 +264,137 @@ def clear() -> int:
     return n
 
 
+# -- faults ---------------------------------------------------------------------------------------------------
+#: Kinds that act on the client's connection itself, so they need the WSGI server's socket.
+SOCKET_KINDS = frozenset({"reset", "empty", "reset_after", "malformed_chunked"})
+_CANNOT = {
+    "reset": "drop a connection", "empty": "drop a connection", "reset_after": "drop a connection",
+    "malformed_chunked": "send a malformed chunked body",
+}
+
+
 def add_fault(spec: dict[str, Any]) -> dict[str, Any]:
+    """Arm a fault (``spec`` already checked against ``admin/fault``); the fault as ``GET /_admin/faults`` lists it."""
+    pattern = spec.get("path_pattern")
+    if pattern is not None:
+        try:
+            re.compile(pattern)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ServiceError(400, f"path_pattern: not a regular expression ({exc})") from None
     store = kit().store
     with store.transaction():
         seq = int(store.get(META, "fault_seq") or 0) + 1
         store.put(META, "fault_seq", seq)
-        fault = {"id": seq, "kind": "status", "method": None, "times": 1, "status": 503, "headers": {},
-                 "body": None, "delay": 0.0, **spec}
+        fault = {"id": seq, "kind": "status", "method": None, "path": None, "path_pattern": None, "times": 1,
+                 "status": 503, "headers": {}, "body": None, "delay": 0.0, "duration": None, **spec, "fired": 0}
+        fault["remaining"] = fault["times"]
         store.put(FAULTS, str(seq), fault)
     return fault
 
 
+def list_faults() -> list[dict[str, Any]]:
+    """The armed faults, oldest first, each with ``fired`` (requests it hit) and ``remaining`` (null: no end)."""
+    return [f for _, f in kit().store.items(FAULTS)]
+
+
+def remove_fault(fault_id: int) -> bool:
+    return kit().store.delete(FAULTS, str(fault_id))
+
+
+def _matches(fault: Mapping[str, Any]) -> bool:
+    path = request.path
+    if fault.get("path") is not None and not path.startswith(fault["path"]):
+        return False
+    if fault.get("path_pattern") is not None and not re.fullmatch(fault["path_pattern"], path):
+        return False
+    return not (fault.get("method") and fault["method"].upper() != request.method)
+
+
 def _take_fault() -> dict[str, Any] | None:
+    """The first armed fault this request matches, counted as fired (and gone once it has no hit left)."""
     store = kit().store
     if not store.count(FAULTS):
         return None
     with store.transaction():
         for key, fault in store.items(FAULTS):
-            if not request.path.startswith(fault["path"]):
+            if not _matches(fault):
                 continue
-            if fault["method"] and fault["method"].upper() != request.method:
-                continue
-            if fault["times"] is not None:
-                fault["times"] -= 1
-                if fault["times"] <= 0:
-                    store.delete(FAULTS, key)
-                else:
-                    store.put(FAULTS, key, fault)
+            fault["fired"] = int(fault.get("fired", 0)) + 1
+            remaining = fault.get("remaining", fault["times"])  # a fault armed by an older server: times counts down
+            if remaining is not None:
+                fault["remaining"] = remaining = int(remaining) - 1
+            if remaining is not None and remaining <= 0:
+                store.delete(FAULTS, key)
+            else:
+                store.put(FAULTS, key, fault)
             return dict(fault)
     return None
 
 
-def _drop_connection() -> None:
-    """Shut the client's connection (the WSGI server's socket: werkzeug and gunicorn put it in the environ),
-    so the client sees it closed without a reply; the server's own write then fails quietly. A server that
-    exposes no socket (an in-process transport, waitress) cannot drop it: the client gets an error reply."""
-    sock = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+def _socket(kind: str) -> socket.socket:
+    """The client's connection (werkzeug and gunicorn put it in the environ), or the JSON 500 of a server that
+    exposes none (an in-process transport, waitress): it cannot deliver this fault, and says so."""
+    sock: socket.socket | None = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if sock is None:
-        raise ServiceError(500, "injected fault: this server cannot drop a connection")
+        raise ServiceError(500, f"injected fault {kind}: this server cannot {_CANNOT[kind]} (it exposes no socket: "
+                                "in process or waitress); serve with gunicorn (mock-server's default) or werkzeug")
+    return sock
+
+
+def _drop_connection(sock: socket.socket) -> None:
+    """Shut the client's connection, so the client sees it closed without (more of) a reply; the server's own
+    write then fails quietly."""
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
 
 
+def _send_malformed_chunked(sock: socket.socket, response: Response) -> None:
+    """The reply's status line and headers, the first half of its body as a proper chunk, then a chunk-size
+    line that is not hexadecimal, and the connection closed."""
+    data = response.get_data()
+    head = [f"HTTP/1.1 {response.status}"]
+    head += [f"{k}: {v}" for k, v in response.headers.items() if k.lower() not in ("content-length", "connection")]
+    head += ["Transfer-Encoding: chunked", "Connection: close", "", ""]
+    half = data[: max(1, len(data) // 2)]
+    payload = "\r\n".join(head).encode("latin-1") + f"{len(half):x}\r\n".encode() + half + b"\r\nnot-hex\r\n"
+    with contextlib.suppress(OSError):
+        sock.sendall(payload)
+    _drop_connection(sock)
+
+
+def _trickle(data: bytes, duration: float) -> Iterator[bytes]:
+    """``data`` in up to 10 pieces, one every ``duration / pieces`` seconds (the first after one step)."""
+    pieces = max(1, min(len(data), 10))
+    size = -(-len(data) // pieces) or 1
+    step = duration / pieces
+    for start in range(0, max(len(data), 1), size):
+        time.sleep(step)
+        yield data[start: start + size]
+
+
+def _keep_body() -> None:
+    """Keep the raw body before a view parses a form from it (the journal shows it); one over the server's limit
+    is left to the view, which answers its 413."""
+    length = request.content_length
+    if (length and length <= kit().config.max_body) or (
+            length is None and request.environ.get("wsgi.input_terminated")):
+        request.get_data(cache=True)
+        g.body_kept = True
+
+
 def install_journal(app: Flask) -> None:
     @app.before_request
-    def request_id() -> None:
+    def request_id() -> Response | None:
         # Every reply says which request it answers (X-Request-Id); the journal entry carries the same id.
         g.request_id = uuid.uuid4().hex
-        # The raw body is kept before a view parses a form from it (the journal shows it); one over the
-        # server's limit is left to the view, which answers its 413.
-        length = request.content_length
-        if (length and length <= kit().config.max_body) or (
-                length is None and request.environ.get("wsgi.input_terminated")):
-            request.get_data(cache=True)
-
-    @app.before_request
-    def inject_fault() -> Response | None:
         if request.path.startswith("/_admin"):
             return None
         fault = _take_fault()
+        if fault is None or fault.get("kind", "status") != "reset":
+            _keep_body()
         if fault is None:
             return None
-        if fault["delay"]:
-            time.sleep(float(fault["delay"]))
-        kind = fault.get("kind", "status")
-        if kind == "reset":  # dropped before the request is applied: no view runs, no reply arrives
-            _drop_connection()
-            return Response(status=500)
-        if kind == "reset_after":  # applied, then dropped (see the journal hook): the reply never comes
-            g.drop_connection = True
-            return None
-        if fault["status"] is None:  # a delay alone
-            return None
-        if fault["body"] is not None:
-            from .http import reply
-
-            return reply(fault["body"], fault["status"], headers=fault["headers"])
-        raise ServiceError(int(fault["status"]), "injected fault", headers=fault["headers"])
+        return _inject(fault)
 
     @app.after_request
     def journal(response: Response) -> Response:
@@ -345,6 +402,37 @@ def install_journal(app: Flask) -> None:
             response.headers.setdefault("X-Request-Id", g.request_id)
         if not request.path.startswith("/_admin"):
             _record(response)
-        if g.get("drop_connection"):
-            _drop_connection()
+        after = g.get("fault_after")
+        if after is None:
+            return response
+        kind, sock, fault = after
+        if fault["headers"]:
+            response.headers.update(fault["headers"])
+        if kind == "reset_after":
+            _drop_connection(sock)
+        elif kind == "malformed_chunked":
+            _send_malformed_chunked(sock, response)
+        elif kind == "slow_body":
+            response.response = _trickle(response.get_data(), float(fault["duration"]))
         return response
+
+
+def _inject(fault: dict[str, Any]) -> Response | None:
+    g.fault = {"id": fault["id"], "kind": fault.get("kind", "status")}
+    if fault["delay"]:
+        time.sleep(float(fault["delay"]))
+    kind = g.fault["kind"]
+    sock = _socket(kind) if kind in SOCKET_KINDS else None
+    if kind in ("reset", "empty") and sock is not None:  # no view runs, no byte of reply
+        _drop_connection(sock)
+        return Response(status=500)
+    if kind in ("reset_after", "malformed_chunked", "slow_body"):  # applied; the reply is spoilt afterwards
+        g.fault_after = (kind, sock, fault)
+        return None
+    if fault["status"] is None:  # a delay alone
+        return None
+    if fault["body"] is not None:
+        from .http import reply
+
+        return reply(fault["body"], fault["status"], headers=fault["headers"])
+    raise ServiceError(int(fault["status"]), "injected fault", headers=fault["headers"])
