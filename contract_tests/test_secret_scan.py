@@ -8,6 +8,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from sdk import (
     TaplyticsClient,
 )
 from sdk.countly import Event
+from sdk.testing import make_vcr
 
 APP_ID = "5ec2e7a0b1c3d4e5f6a7b8c9"
 START, END = datetime(2016, 1, 1, tzinfo=UTC), datetime(2017, 1, 1, tzinfo=UTC)
@@ -227,13 +229,16 @@ async def _provoke_async(base: str, s: dict[str, str], admin: AdminClient, scan:
     await __import__("asyncio").to_thread(_provoke_raw, base, s)
 
 
-def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: AdminClient) -> None:
+def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: AdminClient, cassette: Path) -> None:
     import json
 
     entries = admin.requests.list(limit=1000)
     journal = json.dumps(entries)
     assert sum(1 for e in entries if e.get("body")) >= 5  # bodies are journaled, so they are scanned too
-    places = {"logs": "\n".join(logs.lines), "exceptions and reprs": "\n".join(scan.texts), "journal": journal}
+    recorded = cassette.read_text()
+    assert recorded.count("uri:") >= 20  # every exchange was recorded, so every one is scanned
+    places = {"logs": "\n".join(logs.lines), "exceptions and reprs": "\n".join(scan.texts), "journal": journal,
+              "cassette": recorded}
     assert any("mock_server.access" in line for line in logs.lines)  # the access log was captured...
     assert any(line.startswith("httpx ") for line in logs.lines)  # ...and httpx's own lines
     assert len(scan.texts) >= 8  # every provoked failure was captured
@@ -241,13 +246,36 @@ def _assert_clean(secrets: dict[str, str], scan: Scan, logs: Keep, admin: AdminC
     assert hits == set(), hits
 
 
-def test_no_secret_anywhere_sync(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep) -> None:
-    scan = Scan()
-    _provoke_sync(base_url, secrets, admin, scan)
-    _assert_clean(secrets, scan, logs, admin)
+def _recorder(secrets: dict[str, str], folder: Path) -> Any:
+    """Every exchange recorded (``sdk.testing.make_vcr`` given the secrets), so the cassette is scanned too."""
+    return make_vcr(folder, secrets=list(secrets.values()), record_mode="all").use_cassette("everything.yaml")
 
 
-async def test_no_secret_anywhere_async(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep) -> None:
+def test_no_secret_anywhere_sync(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep,
+                                 tmp_path: Path) -> None:
     scan = Scan()
-    await _provoke_async(base_url, secrets, admin, scan)
-    _assert_clean(secrets, scan, logs, admin)
+    with _recorder(secrets, tmp_path):
+        _provoke_sync(base_url, secrets, admin, scan)
+    _assert_clean(secrets, scan, logs, admin, tmp_path / "everything.yaml")
+
+
+async def test_no_secret_anywhere_async(base_url: str, admin: AdminClient, secrets: dict[str, str], logs: Keep,
+                                        tmp_path: Path) -> None:
+    scan = Scan()
+    with _recorder(secrets, tmp_path):
+        await _provoke_async(base_url, secrets, admin, scan)
+    _assert_clean(secrets, scan, logs, admin, tmp_path / "everything.yaml")
+
+
+#: The credentials the committed cassettes were recorded with (the reference server's development ones).
+DEV_SECRETS = ("dev-ezkey", "dev-app-key", "dev-api-key", "dev-readonly-key", "dev-widget", "dev-api-token",
+               "cassette-widget")
+
+
+def test_no_secret_in_a_committed_cassette() -> None:
+    from contract_tests.cassettes import CASSETTES
+
+    cassettes = sorted(CASSETTES.glob("*.yaml"))
+    assert len(cassettes) >= 6
+    hits = {(c.name, s) for c in cassettes for s in DEV_SECRETS if s in c.read_text()}
+    assert hits == set(), hits

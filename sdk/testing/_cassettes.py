@@ -12,20 +12,26 @@ What goes: the secret headers and query and body fields the SDK knows (``ezkey``
 ``Authorization``...), and every value in ``secrets`` wherever it appears, in the request's URI (path and
 query), body and headers and in the reply's headers and body. Scrubbing applies to a request before it is
 matched too (vcrpy runs ``before_record_request`` on both), so a replay with real keys matches a cassette
-that holds none.
+that holds none. vcrpy's own DEBUG log lines get the SDK's redacting filter too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
-from .._redact import MASK, SECRET_HEADERS, SECRET_PARAMS
+from .._redact import _FILTER, MASK, SECRET_HEADERS, SECRET_PARAMS, Redactor
+
+#: vcrpy's loggers (one a module: a filter on a logger does not see its children's records); at DEBUG they print
+#: each request's URI and body as sent, before any scrubbing.
+VCR_LOGGERS = ("vcr", "vcr.cassette", "vcr.matchers", "vcr.patch", "vcr.request", "vcr.stubs", "vcr.stubs.httpx_stubs",
+               "vcr.stubs.aiohttp_stubs")
 
 __all__ = ["make_vcr", "scrub_body"]
 
@@ -59,7 +65,10 @@ def scrub_body(body: bytes | str | None, secrets: Iterable[str] = ()) -> bytes |
         scrubbed = json.dumps(_scrub_json(json.loads(text)), separators=(",", ":"))
     except ValueError:
         pairs = parse_qsl(text, keep_blank_values=True)
-        scrubbed = urlencode([(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs]) if pairs else text
+        if any(k.lower() in SECRET_PARAMS for k, _ in pairs):  # a form with a secret field: that field masked
+            scrubbed = urlencode([(k, MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe="*")
+        else:
+            scrubbed = text
     scrubbed = _known(scrubbed, _patterns(secrets))
     if scrubbed == text:
         return body  # untouched: the bytes exactly as they were
@@ -117,4 +126,12 @@ def make_vcr(cassette_dir: str | Path | None = None, *, secrets: Iterable[str | 
     }
     if cassette_dir is not None:
         settings["cassette_library_dir"] = str(cassette_dir)
-    return vcr.VCR(**settings)
+    recorder = vcr.VCR(**settings)
+    # vcrpy's own log lines carry the raw request: they get the SDK's redacting filter, which masks the secrets
+    # of every live redactor (this one lives as long as the recorder).
+    recorder.analytics_kit_redactor = Redactor(given)
+    for name in VCR_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
+    return recorder
