@@ -235,8 +235,8 @@ def _fault_spec(path: str | None, path_pattern: str | None, kind: FaultKind | No
                 delay: float | None, duration: float | None) -> dict[str, Any]:
     """The ``POST /_admin/faults`` body: what was given (``status``, ``times`` and ``body`` may be given as None:
     no status, a delay alone; every matching request; a JSON null body)."""
-    if (path is None) == (path_pattern is None):
-        raise ValidationError("a fault matches a path prefix or a path_pattern (exactly one)", field="path")
+    if path is None and path_pattern is None:
+        raise ValidationError("a fault matches a path prefix, a path_pattern or both: give one", field="path")
     spec: dict[str, Any] = {"path": path, "path_pattern": path_pattern, "kind": kind,
                             "method": method.upper() if method else None,
                             "headers": dict(headers) if headers is not None else None, "delay": delay,
@@ -302,10 +302,11 @@ class Faults(_Resource):
             method: str | None = None, status: int | None = _UNSET, times: int | None = _UNSET,
             headers: Mapping[str, str] | None = None, body: Any = _UNSET, delay: float | None = None,
             duration: float | None = None) -> Fault:
-        """One fault on requests whose path starts with ``path`` (or matches the regular expression
-        ``path_pattern``), of ``method`` if given. ``kind``: ``status`` (the default: ``status``/``headers``/
-        ``body``), ``reset`` (dropped before the request is applied), ``reset_after`` (applied, then dropped),
-        ``empty`` (an empty reply), ``malformed_chunked``, ``slow_body`` (trickled over ``duration`` s).
+        """One fault on requests whose path starts with ``path`` and/or matches the regular expression
+        ``path_pattern`` (whole path), of ``method`` if given: every criterion given must match. ``kind``:
+        ``status`` (the default: ``status``/``headers``/``body``), ``reset`` (dropped before the request is read),
+        ``reset_after`` (applied, then dropped), ``empty`` (read, not applied, closed without a reply),
+        ``malformed_chunked`` (a broken chunked reply), ``slow_body`` (trickled over ``duration`` s).
         Not given, the server's defaults: ``status`` 503, ``times`` 1, no body. ``status=None`` with a ``delay``
         only slows the reply down; ``times=None``: every matching request; ``delay``: seconds before the fault."""
         spec = _fault_spec(path, path_pattern, kind, method, status, times, headers, body, delay, duration)

@@ -17,6 +17,7 @@ from sdk import (
     AsyncWSGITransport,
     BadRequest,
     NotFound,
+    RetryPolicy,
     ServerError,
     StatHatClient,
     ValidationError,
@@ -60,7 +61,7 @@ def test_bad_input_is_refused_with_the_servers_words(analytics_kit_admin: AdminC
         admin.cyfe.widget("no-such-widget")
     with pytest.raises(NotFound):
         admin.countly.app_user("0123456789abcdef01234567", "dev-app-key", "nobody")
-    with pytest.raises(ValidationError, match="exactly one"):
+    with pytest.raises(ValidationError, match="give one"):
         admin.faults.add()
     with pytest.raises(BadRequest, match="limit"):
         admin.requests.list(limit=0)
@@ -78,7 +79,16 @@ def test_journal_and_faults(analytics_kit_admin: AdminClient, stathat_client: St
     journal = admin.requests.list(path="/stathat/ez")
     assert [e["status"] for e in journal] == [500, 200] and all(e["method"] == "POST" for e in journal)
     assert "dev-ezkey" not in str(journal)  # the journal masks the key
-    admin.faults.add("/stathat", status=None, times=None, delay=0)
+    kept = admin.faults.add(path_pattern=r"/stathat/e.", method="POST", status=503, times=3)
+    gone = admin.faults.add("/stathat", status=None, times=None, delay=0)
+    with pytest.raises(ServerError):
+        stathat_client.with_options(retry=RetryPolicy(max_attempts=1)).count("x")
+    [listed, _] = admin.faults.list()
+    assert (listed["id"], listed["fired"], listed["remaining"]) == (kept["id"], 1, 2)
+    admin.faults.remove(kept["id"])
+    assert [f["id"] for f in admin.faults.list()] == [gone["id"]]
+    with pytest.raises(NotFound, match="no armed fault"):
+        admin.faults.remove(kept["id"])
     admin.faults.clear()
     assert admin.faults.list() == []
 
