@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Request, Response, current_app, g, request
 
 from schemas import RuleError
 from schemas.redact import MASK, SECRET_HEADERS, SECRET_PATH_ARGS, redact, redact_query, redact_url
@@ -43,43 +43,47 @@ _MASK_MARGIN = 1024
 
 
 def _record(response: Response) -> None:
+    # On every request's path: the request and g are taken once (each access through Flask's proxies costs).
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    ctx = g._get_current_object()
     k = kit()
     service = k.service_for_request()
-    body, truncated = _body(k.config.journal_body_max)
+    body, truncated = _body(req, ctx, k.config.journal_body_max)
+    query = req.query_string
     entry: dict[str, Any] = {
-        "id": g.get("request_id"),
+        "id": ctx.get("request_id"),
         "time": time.time(),
         "service": service.name if service is not None else None,
-        "method": request.method,
-        "path": redact_path(request.path),
-        "query": redact_query(request.query_string.decode("latin-1")),
+        "method": req.method,
+        "path": redact_path(req.path),
+        "query": redact_query(query.decode("latin-1")) if query else "",
         "status": response.status_code,
-        "retry_count": request.headers.get("X-Retry-Count"),
-        "headers": {h: _header_value(h, v) for h, v in request.headers.items()},
-        "body_bytes": request.content_length or 0,
+        "retry_count": req.headers.get("X-Retry-Count"),
+        "headers": {h: _header_value(h, v) for h, v in req.headers.items()},
+        "body_bytes": req.content_length or 0,
         "body": body,
         "body_truncated": truncated,
-        "validation_errors": getattr(g, "validation_errors", []),
-        "fault": g.get("fault"),
+        "validation_errors": ctx.get("validation_errors", []),
+        "fault": ctx.get("fault"),
     }
     if access_log.isEnabledFor(logging.INFO):
-        query = f"?{entry['query']}" if entry["query"] else ""
-        access_log.info('"%s %s%s" %s', entry["method"], entry["path"], query, entry["status"])
+        shown = f"?{entry['query']}" if entry["query"] else ""
+        access_log.info('"%s %s%s" %s', entry["method"], entry["path"], shown, entry["status"])
     k.store.append(JOURNAL, entry, k.config.journal_size)
 
 
 def _header_value(name: str, value: str) -> str:
     if name.lower() in SECRET_HEADERS:
         return MASK
-    if "?" in value or "/" in value:  # a URL (Referer, Origin, a callback): its query and secret path segments
-        return redact_url(_redact_url_path(value))
+    if "?" in value or "://" in value or value[:1] == "/":  # a URL (Referer, Origin, a callback): its query and
+        return redact_url(_redact_url_path(value))  # its secret path segments
     return value
 
 
-def _body(cap: int) -> tuple[str, bool]:
+def _body(req: Request, ctx: Any, cap: int) -> tuple[str, bool]:
     """The request body as text, secrets masked, at most ``cap`` bytes of UTF-8, and whether it was cut. A body
     not read before the view (over the server's limit, a connection dropped before reading) is not read now."""
-    raw = request.get_data(cache=True) if g.get("body_kept") else b""
+    raw = req.get_data(cache=True) if ctx.get("body_kept") else b""
     if not raw:
         return "", False
     masked = redact(raw[: cap + _MASK_MARGIN].decode("utf-8", "replace"))
@@ -131,6 +135,9 @@ def redact_path(path: str) -> str:
 
 def _redact_url_path(value: str) -> str:
     """A URL's path masked as ``redact_path`` masks a request's (a Referer may be a page of this server)."""
+    if value[:1] == "/":
+        path, mark, query = value.partition("?")
+        return f"{redact_path(path)}{mark}{query}"
     scheme, sep, rest = value.partition("://")
     if not sep:
         return value

@@ -195,7 +195,8 @@ def test_unrouted_paths_and_urls_in_headers_are_masked(caplog: pytest.LogCapture
     c.post(f"/cyfe/api/push/{SECRET}/", json={"data": []})
     c.get("/stathat/nothing", headers={"Referer": f"https://app.test/page?api_token={SECRET}&tab=2",
                                        "Origin": f"http://localhost/cyfe/api/push/{SECRET}",
-                                       "X-Callback": f"/hook?ezkey={SECRET}"})
+                                       "X-Callback": f"/hook?ezkey={SECRET}",
+                                       "X-Forwarded-Uri": f"/cyfe/api/push/{SECRET}?a=1"})
     entries = _entries(c)
     assert [(e["path"], e["status"]) for e in entries] == [
         ("/cyfe/api/push/***/extra", 404), ("/cyfe/api/push/***", 405), ("/cyfe/api/push/***/", 404),
@@ -204,6 +205,8 @@ def test_unrouted_paths_and_urls_in_headers_are_masked(caplog: pytest.LogCapture
     assert headers["Referer"] == "https://app.test/page?api_token=***&tab=2"
     assert headers["Origin"] == "http://localhost/cyfe/api/push/***"
     assert headers["X-Callback"] == "/hook?ezkey=***"
+    assert headers["X-Forwarded-Uri"] == "/cyfe/api/push/***?a=1"
+    assert headers["User-Agent"].startswith("Werkzeug/")  # not a URL: as sent
     assert SECRET not in json.dumps(entries) and SECRET not in caplog.text
     assert "/cyfe/api/push/***/extra" in caplog.text
 
