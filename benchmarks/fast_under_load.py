@@ -4,9 +4,9 @@
 2. Async SDK vs raw ``httpx.AsyncClient`` vs the sync SDK at concurrency 50 (``async_clients``).
 3. Sync SDK vs raw httpx: a StatHat count, and iterating 10k Taplytics users (``stathat_bench``,
    ``taplytics_pagination``).
-4. Under a real server with wrk: ours vs bare Flask and vs Prism per operation, with the server's CPU a request,
-   through the serving harness (``benchmarks.serving``, which installs wrk and Prism when missing); skipped, and
-   said so, where that harness is not in this tree.
+4. Under a real server with wrk (``benchmarks.serving``, which installs wrk and Prism when missing): the WSGI
+   servers on our endpoints, ours vs bare Flask under the same server and vs Prism per operation, 1 vs 2 workers
+   on SQLite and PostgreSQL, each with the server's CPU a request.
 
 Each comparison interleaves its sides round by round; ratios are medians of per-round ratios.
 
@@ -17,7 +17,6 @@ print).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import re
 import sys
@@ -55,19 +54,12 @@ def sync_sdk(rounds: int) -> list[str]:
 
 
 def under_wrk(rounds: int, seconds: float) -> list[str]:
-    if importlib.util.find_spec("benchmarks.serving") is None:
-        return ["Under wrk (ours vs bare Flask vs Prism): not run: benchmarks/serving.py (issue 12's harness) is "
-                "not in this tree."]
+    """Issue 12's wrk comparisons (``benchmarks.serving``): WSGI servers, ours vs bare Flask, vs Prism, workers."""
     from benchmarks import serving
 
-    args = argparse.Namespace(rounds=rounds, seconds=seconds, connections=32, threads=8)
-    serving.ensure_wrk()
-    rows = serving.section_bare(args) + serving.section_prism(args)
-    lines = ["Under wrk (gunicorn gthread, one worker; ours vs bare Flask and vs Prism; targets >= 0.7x bare for "
-             "single-item operations, >= 1.5x Prism for every operation):", "",
-             "| " + " | ".join(serving.HEADER) + " |", "|" + "---|" * len(serving.HEADER)]
-    lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
-    return lines
+    args = argparse.Namespace(rounds=rounds, seconds=seconds, connections=32)
+    return ["Under wrk (`benchmarks.serving`, which installs wrk and Prism where missing):", "",
+            *serving.run_all(args)]
 
 
 def write(section: list[str]) -> None:
@@ -90,7 +82,7 @@ def main() -> None:
     for run in (lambda: server_cpu.measure(None, rounds, 100),
                 lambda: async_part(rounds),
                 lambda: sync_sdk(rounds),
-                lambda: under_wrk(3 if args.quick else 5, 3 if args.quick else 10)):
+                lambda: under_wrk(2 if args.quick else 3, 2 if args.quick else 5)):
         lines = run()
         print("\n".join(lines) + "\n", flush=True)
         parts.append(lines)

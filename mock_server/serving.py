@@ -43,7 +43,9 @@ def default_server() -> str | None:
 
 
 def _close_store(app: Flask) -> None:
-    app.extensions["analytics_api_kit"].store.close()
+    kit = app.extensions.get("analytics_api_kit")  # absent from a plain Flask app (benchmarks.bare_flask)
+    if kit is not None:
+        kit.store.close()
 
 
 def serve(app: Flask, sock: socket.socket, *, server: str, workers: int, threads: int) -> int:
