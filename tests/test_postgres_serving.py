@@ -24,6 +24,7 @@ def pg() -> Iterator[str]:
 
 
 def test_two_instances_count_exactly_and_share_journal_and_faults(pg: str, tmp_path: Path) -> None:
+    """2 instances x 8 threads: 100 single counts a thread, then 5k increments a thread in batches, all exact."""
     config = tmp_path / "server.json"
     config.write_text('{"journal_size": 5000}')
     with served("--store", pg, "--workers", "2", "--threads", "4", "--config", str(config)) as a, \
@@ -36,11 +37,21 @@ def test_two_instances_count_exactly_and_share_journal_and_faults(pg: str, tmp_p
                 for _ in range(100):
                     client.count("shared", 1)
 
+        batch = {"ezkey": "dev-ezkey", "data": [{"stat": "batched", "count": 1}] * 100}
+
+        def count_in_batches(i: int) -> None:
+            # 5k increments a thread, 100 to a request (each batch one read-modify-write of the counter).
+            with httpx.Client(base_url=(a.url, b.url)[i % 2], timeout=60) as client:
+                for _ in range(50):
+                    assert client.post("/stathat/ez", json=batch).json() == {"status": 200, "msg": "ok"}
+
         with ThreadPoolExecutor(16) as pool:  # 2 instances x 8 threads
             list(pool.map(count, range(16)))
+            list(pool.map(count_in_batches, range(16)))
         assert total(a.url, "shared") == total(b.url, "shared") == 1600
-        seen = httpx.get(f"{b.url}/_admin/requests", params={"limit": 2000, "path": "/stathat/ez"}).json()
-        assert len(seen["requests"]) == 1600  # one journal, whichever instance answered
+        assert total(a.url, "batched") == total(b.url, "batched") == 2 * 8 * 5_000
+        seen = httpx.get(f"{b.url}/_admin/requests", params={"limit": 5000, "path": "/stathat/ez"}).json()
+        assert len(seen["requests"]) == 1600 + 800  # one journal, whichever instance answered
 
         httpx.post(f"{a.url}/_admin/faults", json={"path": "/stathat/ez", "status": 503, "times": 1})
         r = httpx.post(f"{b.url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "shared", "count": "1"})
