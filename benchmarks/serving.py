@@ -219,13 +219,17 @@ def _popen(stack: contextlib.ExitStack, cmd: list[str], what: str, health: str) 
 
 
 def seed(url: str) -> None:
+    with httpx.Client(base_url=url, timeout=30) as client:
+        seed_with(client)
+
+
+def seed_with(client: httpx.Client) -> None:
     """What the reads read: 200 Taplytics users and 20 Countly sessions (the data ``server_cpu`` uses)."""
     users = [{"user_id": f"u{i}", "email": f"u{i}@example.com", "first_name": f"User {i}",
               "custom_data": {"plan": "gold", "seats": i % 7}} for i in range(200)]
-    with httpx.Client(base_url=url, timeout=30) as c:
-        c.post("/_admin/seed", json={"taplytics": {"users": users}}).raise_for_status()
-        for i in range(20):
-            c.get("/countly/i", params={"app_key": "dev-app-key", "device_id": f"d{i}", "begin_session": "1"})
+    client.post("/_admin/seed", json={"taplytics": {"users": users}}).raise_for_status()
+    for i in range(20):
+        client.get("/countly/i", params={"app_key": "dev-app-key", "device_id": f"d{i}", "begin_session": "1"})
 
 
 def ours(server: str = "gunicorn", *, workers: int = 1, threads: int = 8, store: str | None = None) -> Side:
