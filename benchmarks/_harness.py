@@ -7,6 +7,7 @@ machine's load hits both alike; the median of the per-round ratios is reported.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -19,6 +20,16 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def write_section(title: str, lines: list[str]) -> None:
+    """Put ``## title`` and ``lines`` into RESULTS.md: in place of the section of that title, or at the end."""
+    text = RESULTS.read_text(encoding="utf-8")
+    block = "\n".join([title, "", *lines]).rstrip("\n") + "\n"
+    pattern = re.compile(rf"^{re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+    text = pattern.sub(lambda _: block + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 def free_port() -> int:

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
-from pathlib import Path
 
 from benchmarks import async_clients, server_cpu
-from benchmarks._harness import paired_ratio, server
+from benchmarks._harness import RESULTS, paired_ratio, server, write_section
 
-RESULTS = Path(__file__).with_name("RESULTS.md")
 TITLE = "## Fast under load (issue 14): every comparison in one run"
 
 
@@ -63,11 +60,7 @@ def under_wrk(rounds: int, seconds: float) -> list[str]:
 
 
 def write(section: list[str]) -> None:
-    text = RESULTS.read_text(encoding="utf-8")
-    block = "\n".join([TITLE, "", *section]) + "\n"
-    pattern = re.compile(rf"^{re.escape(TITLE)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: block + "\n", text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section(TITLE, section)
 
 
 def main() -> None:

@@ -53,6 +53,7 @@ POSTGRES = os.environ.get("ANALYTICS_API_KIT_TEST_POSTGRES", "postgresql://postg
 APP_ID = "0123456789abcdef01234567"
 TICK = os.sysconf("SC_CLK_TCK")
 
+TITLE = "## Serving under wrk (issue 12): WSGI servers, ours vs bare Flask and Prism, workers"
 HEADER = ["operation", "ours req/s", "other req/s", "ours / other (median of rounds)", "target",
           "ours CPU a request", "other CPU a request", "non-2xx", "machine idle"]
 
@@ -571,14 +572,21 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--write", action="store_true", help=f"also put the tables into benchmarks/RESULTS.md ({TITLE})")
     args = p.parse_args()
     only = args.only.split(",") if args.only else None
-    load = os.getloadavg()
+    load, started = os.getloadavg(), time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     lines = run_all(args, only)
     end = os.getloadavg()
-    print(f"\nload average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, at the end "
-          f"{end[0]:.1f} / {end[1]:.1f} / {end[2]:.1f}\n")
-    print("\n".join(lines))
+    command = " ".join(["python -m benchmarks.serving", *sys.argv[1:]]).replace(" --write", "")
+    head = [f"Command: `.venv/bin/{command}` ({started}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs "
+            f"shared with other sessions: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start, "
+            f"{end[0]:.1f} / {end[1]:.1f} / {end[2]:.1f} at the end).", ""]
+    print("\n".join([*head, *lines]))
+    if args.write:
+        from benchmarks._harness import write_section
+
+        write_section(TITLE, [*head, *lines])
 
 
 if __name__ == "__main__":
