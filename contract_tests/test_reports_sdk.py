@@ -240,9 +240,9 @@ def test_in_process_with_demo_data() -> None:
     assert [f.name for f in field] == ["Resolved", "Unresolved"] and field[0].value == "f_1_2_2_2_1"
     assert any((u.user_id, u.first_name, u.last_name) == (3, "John", "Doe") for u in awareness)
     # The demo dataset comes back on reset.
-    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://demo") as raw:
-        assert raw.post("/_admin/reset").status_code == 200
-        assert raw.get("/_admin/state").json()["reports"]["reports"] > 800
+    with AdminClient(transport=httpx.WSGITransport(app=app)) as local:
+        local.reset()
+        assert local.state()["reports"]["reports"] > 800
 
 
 def test_cassette_replays_and_holds_no_token(base_url: str, admin: AdminClient) -> None:

@@ -11,9 +11,8 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
+from sdk import AdminClient, TransportError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,20 +28,10 @@ class Server:
     def __init__(self, url: str, proc: subprocess.Popen[bytes]) -> None:
         self.url = url
         self.proc = proc
-        self.admin = httpx.Client(base_url=f"{url}/_admin", timeout=30)
+        self.admin = AdminClient(url, timeout=30)
 
     def reset(self) -> None:
-        self.admin.post("/reset").raise_for_status()
-
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = self.admin.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def post(self, path: str, body: Any) -> Any:
-        response = self.admin.post(path, json=body)
-        assert response.status_code < 300, response.text
-        return response.json()
+        self.admin.reset()
 
 
 #: The console script, as a user starts it.
@@ -58,9 +47,10 @@ def server_process(*args: str, command: Sequence[str] = (sys.executable, "-m", "
     try:
         for _ in range(400):
             try:
-                httpx.get(f"{url}/_admin/health", timeout=1)
+                with AdminClient(url, timeout=1) as probe:
+                    probe.health()
                 break
-            except httpx.TransportError:
+            except TransportError:
                 if proc.poll() is not None:
                     raise RuntimeError(f"mock-server exited with {proc.returncode}") from None
                 time.sleep(0.05)

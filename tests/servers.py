@@ -14,8 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
+
+from sdk import AdminClient
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The console script pip installed beside this interpreter (what a user runs).
@@ -51,8 +52,12 @@ class Served:
             raise AssertionError(f"mock-server did not start: {self.banner}{self.read_stderr()}")
         self.url = found.group(1)
         self.stderr = ""
+        #: The server's /_admin (closed with the server).
+        self.admin = AdminClient(self.url, timeout=30)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
+        if hasattr(self, "admin"):
+            self.admin.close()
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         self.proc.communicate(timeout=timeout)
@@ -98,5 +103,6 @@ def drop_schema(url: str) -> None:
 
 
 def total(url: str, name: str) -> float:
-    stats = httpx.get(f"{url}/_admin/stathat/stats", timeout=30).json()["stats"]
+    with AdminClient(url, timeout=30) as admin:
+        stats = admin.stathat.stats()
     return sum(p["count"] for s in stats if s["name"] == name for p in s["points"])

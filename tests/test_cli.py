@@ -91,11 +91,11 @@ def test_banner_names_the_bound_port_the_store_and_the_demo_data(tmp_path: Path)
         assert s.url.startswith("http://127.0.0.1:") and not s.url.endswith(":0")
         assert "store memory://; no demo data" in s.banner and s.banner.rstrip().endswith("Ctrl-C to quit")
         assert "gunicorn, 1 worker x 8 threads" in s.banner or "waitress" in s.banner
-        assert httpx.get(f"{s.url}/_admin/health").json()["store"] == "memory://"
+        assert s.admin.health()["store"] == "memory://"
     db = tmp_path / "demo.db"
     with served("--demo-data", "--store", f"sqlite:///{db}") as s:
         assert f"store sqlite:///{db}; demo data loaded" in s.banner
-        assert httpx.get(f"{s.url}/_admin/state").json()["reports"]
+        assert s.admin.state()["reports"]
 
 
 def _servers() -> list[str]:
@@ -111,11 +111,11 @@ def test_shutdown_finishes_the_request_in_flight_and_closes_the_store(
     try:
         # A fault with a delay holds the request in the server; the fault is taken (gone from the list) as
         # the request starts, which is how the test knows the request is in flight before it signals.
-        httpx.post(f"{s.url}/_admin/faults", json={"path": "/stathat/ez", "status": None, "delay": 1.5})
+        s.admin.faults.add("/stathat/ez", status=None, delay=1.5)
         with ThreadPoolExecutor(1) as pool:
             reply = pool.submit(httpx.post, f"{s.url}/stathat/ez", timeout=30,
                                 data={"ezkey": "dev-ezkey", "stat": "in flight", "count": "1"})
-            while httpx.get(f"{s.url}/_admin/faults").json()["faults"]:
+            while s.admin.faults.list():
                 time.sleep(0.02)
             code = s.stop(sig)
             assert reply.result().json() == {"status": 200, "msg": "ok"}
@@ -142,8 +142,7 @@ def test_workers_share_one_sqlite_store_and_count_exactly(tmp_path: Path) -> Non
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(count, range(8)))
         assert total(s.url, "workers") == 400
-        journal = httpx.get(f"{s.url}/_admin/requests", params={"limit": 1000, "path": "/stathat/ez"}).json()
-        assert len(journal["requests"]) == 400  # both workers record into the one journal
+        assert s.admin.requests.count(path="/stathat/ez") == 400  # both workers record into the one journal
 
 
 def _old_layout(path: Path) -> None:
@@ -160,7 +159,7 @@ def test_an_older_sqlite_layout_is_refused_then_migrated_with_migrate(tmp_path: 
     r = run("--store", f"sqlite:///{db}")
     assert r.returncode == 2 and "older layout (version 1" in r.stderr and "--migrate" in r.stderr
     with served("--store", f"sqlite:///{db}", "--migrate") as s:
-        assert httpx.get(f"{s.url}/_admin/health").status_code == 200
+        assert s.admin.health()["status"] == "ok"
     from mock_server.store import SqliteStore
 
     store = SqliteStore(str(db))  # now of this layout: no --migrate needed, the order kept
@@ -178,4 +177,4 @@ def test_the_banner_is_printed_after_the_port_is_bound() -> None:
         port = int(s.url.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
-        assert httpx.get(f"{s.url}/_admin/health").json()["status"] == "ok"
+        assert s.admin.health()["status"] == "ok"

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import schemas
@@ -14,7 +15,7 @@ from mock_server.config import Config
 from mock_server.errors import ServiceError
 from mock_server.services.cyfe.backend import CyfeBackend, rows_ns
 from mock_server.store import MemoryStore, SqliteStore, Store
-from sdk import ValidationError
+from sdk import AdminClient, ValidationError
 from sdk.cyfe import (
     CHART_TYPES,
     OPTION_NAMES,
@@ -166,7 +167,8 @@ def test_service_reads_its_settings() -> None:
     client = app.test_client()
     response = client.post("/cyfe/api/push/any-key", json={"data": [{"Date": "20130301", "A": 1}]})
     assert response.status_code == 200
-    assert client.get("/_admin/cyfe/widgets/any-key").get_json()["rows"] == [{"Date": "20130301", "A": 1}]
+    admin = AdminClient(transport=httpx.WSGITransport(app=app))
+    assert admin.cyfe.widget("any-key")["rows"] == [{"Date": "20130301", "A": 1}]
 
 
 def test_http_layer_errors_in_cyfe_style_and_strict_responses() -> None:
@@ -177,7 +179,8 @@ def test_http_layer_errors_in_cyfe_style_and_strict_responses() -> None:
     good = client.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130301", "A": "5%"}],
                                                           "reverse": {"A": 1}})
     assert good.status_code == 200
-    assert client.get("/_admin/cyfe/widgets/dev-widget").status_code == 200  # strict: matches widget.json
+    # Strict: the read-back matches widget.json (a reply off it would be a 500, raised as ServerError).
+    assert AdminClient(transport=httpx.WSGITransport(app=app)).cyfe.widget("dev-widget")
     too_big = client.post("/cyfe/api/push/dev-widget", json={"data": [{"Date": "20130301", "A": 1}] * 40})
     assert too_big.status_code == 413
     assert too_big.get_json() == {"status": "error", "code": 413, "parameter": None, "row": None, "field": None,

@@ -232,7 +232,7 @@ def test_stathat_counters_summed_and_values_averaged_per_interval(page: Any, ser
 
 
 def test_cyfe_widgets_drawn_as_their_options_ask(page: Any, server: Server) -> None:
-    server.post("/seed", {"cyfe": {"widgets": [{"key": "pie-widget", "name": "Share"}]}})
+    server.admin.seed({"cyfe": {"widgets": [{"key": "pie-widget", "name": "Share"}]}})
     last_month = [{"Date": f"202512{d:02d}", "Users": d * 2, "Signups": d} for d in range(1, 29)]
     this_month = [{"Date": f"202601{d:02d}", "Users": d * 3, "Signups": d} for d in range(1, 20)]
     cyfe = CyfeClient(widget_key="dev-widget", base_url=f"{server.url}/cyfe")
@@ -307,7 +307,7 @@ def test_taplytics_users_and_each_push_audience(page: Any, server: Server) -> No
     assert page.get_attribute('#panel-taplytics .num[data-key="users"] .total', "data-value") == "7"
     assert sorted(page.eval_on_selector_all("#panel-taplytics tr.user", "rs => rs.map(r => r.dataset.userId)")) == \
         [f"u{i}" for i in range(7)]
-    audience = server.get(f"/taplytics/push/{pro.id}/audience")
+    audience = server.admin.taplytics.audience(pro.id)
     assert page.get_attribute(f'tr.push[data-id="{pro.id}"] .matched', "data-value") == str(len(audience["matched"]))
     assert len(audience["matched"]) == sum(1 for i in range(7) if i % 3)
     assert page.get_attribute(f'tr.push[data-id="{everyone.id}"] .matched', "data-value") == "7"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import httpx
 import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -13,6 +14,7 @@ from openapi_spec_validator import validate
 from mock_server import create_app
 from mock_server.config import SERVICE_NAMES
 from mock_server.openapi import build, undocumented
+from sdk import AdminClient, NotFound
 
 APP = create_app()
 SERVED = [s for s in SERVICE_NAMES if any(r.rule.startswith(f"/{s}/") for r in APP.url_map.iter_rules())]
@@ -70,11 +72,12 @@ def test_document_is_bundled(service: str) -> None:
 
 
 def test_served_at_admin() -> None:
-    c = APP.test_client()
-    doc = c.get("/_admin/openapi/stathat.json").get_json()
+    admin = AdminClient(transport=httpx.WSGITransport(app=APP))
+    doc = admin.openapi("stathat")
     assert "/stathat/ez" in doc["paths"] and {"get", "post"} <= doc["paths"]["/stathat/ez"].keys()
     assert doc == build(APP, "stathat")
-    assert c.get("/_admin/openapi/nosuch.json").status_code == 404
+    with pytest.raises(NotFound):
+        admin.openapi("nosuch")  # type: ignore[arg-type]
 
 
 def _served_operations(service: str) -> set[tuple[str, str]]:

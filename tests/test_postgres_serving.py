@@ -50,13 +50,12 @@ def test_two_instances_count_exactly_and_share_journal_and_faults(pg: str, tmp_p
             list(pool.map(count_in_batches, range(16)))
         assert total(a.url, "shared") == total(b.url, "shared") == 1600
         assert total(a.url, "batched") == total(b.url, "batched") == 2 * 8 * 5_000
-        seen = httpx.get(f"{b.url}/_admin/requests", params={"limit": 5000, "path": "/stathat/ez"}).json()
-        assert len(seen["requests"]) == 1600 + 800  # one journal, whichever instance answered
+        assert b.admin.requests.count(path="/stathat/ez") == 1600 + 800  # one journal, whichever instance answered
 
-        httpx.post(f"{a.url}/_admin/faults", json={"path": "/stathat/ez", "status": 503, "times": 1})
+        a.admin.faults.add("/stathat/ez", status=503, times=1)
         r = httpx.post(f"{b.url}/stathat/ez", data={"ezkey": "dev-ezkey", "stat": "shared", "count": "1"})
         assert r.status_code == 503  # a fault set through one instance hits a request to another
-        assert httpx.get(f"{a.url}/_admin/faults").json()["faults"] == []
+        assert a.admin.faults.list() == []
 
 
 def test_sigkill_of_one_instance_under_load_loses_no_acknowledged_write(pg: str) -> None:

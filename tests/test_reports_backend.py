@@ -23,7 +23,7 @@ from mock_server.services.reports.backend import (
 )
 from mock_server.services.reports.demo import demo_dataset
 from mock_server.store import MemoryStore, SqliteStore, Store
-from sdk import ValidationError
+from sdk import AdminClient, ValidationError
 from sdk.reports import OverTimeBucket, ReportsClient, format_instant, parse_instant
 
 DAY = 24 * 3_600_000
@@ -172,5 +172,5 @@ def test_mock_server_demo_data_flag_loads_the_demo_dataset() -> None:
 
     for argv, reports in ((["--demo-data"], len(demo_dataset()["reports"])), ([], 0)):
         config = load_config(None).with_changes(demo_data=parse_args(argv).demo_data)
-        state = create_app(config).test_client().get("/_admin/state").get_json()["reports"]
+        state = AdminClient(transport=httpx.WSGITransport(app=create_app(config))).state()["reports"]
         assert state["reports"] == reports, argv

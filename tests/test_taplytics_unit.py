@@ -14,7 +14,7 @@ from mock_server.errors import ServiceError
 from mock_server.services.taplytics.audience import matches
 from mock_server.services.taplytics.backend import USERS, TaplyticsBackend
 from mock_server.store import MemoryStore, SqliteStore, Store
-from sdk import RetryPolicy
+from sdk import AdminClient, RetryPolicy
 from sdk._errors import RequestFailed, ServerError
 from sdk.taplytics import TaplyticsClient, version_key
 
@@ -251,8 +251,7 @@ def test_an_unexpected_error_is_a_json_500_that_hides_the_detail(monkeypatch: py
     assert b"Traceback" not in r.data and b"internal detail" not in r.data
     with TaplyticsClient(TOKEN, base_url="http://localhost/taplytics", transport=httpx.WSGITransport(app=app),
                          retry=FAST) as client:
-        admin = app.test_client()
-        admin.post("/_admin/seed", json={"taplytics": {"tokens": [TOKEN]}})
+        AdminClient(transport=httpx.WSGITransport(app=app)).seed({"taplytics": {"tokens": [TOKEN]}})
         with pytest.raises(ServerError) as err:
             client.push.get("x")
     assert err.value.status == 500 and err.value.message
