@@ -59,6 +59,11 @@ def _load(text: str) -> Any:
     return json.loads(text)
 
 
+#: A namespace's first and last positions, each through the ``(ns, pos)`` index: SQLite answers a lone MIN or MAX
+#: from one end of the index, but ``SELECT MIN(pos), MAX(pos)`` walks every row of the namespace.
+_FIRST_LAST = "SELECT (SELECT MIN(pos) FROM kv WHERE ns=?), (SELECT MAX(pos) FROM kv WHERE ns=?)"
+
+
 class _Cursor(Protocol):
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -137,7 +142,7 @@ class SqlStore:
         """Add ``value`` last in ``ns`` (its key the position, 16 digits) and delete what is beyond the newest
         ``keep``: three statements through the ``(ns, pos)`` index, whatever has been appended before."""
         with self.transaction():
-            first, last = self._run("SELECT MIN(pos), MAX(pos) FROM kv WHERE ns=?", (ns,)).fetchone()
+            first, last = self._run(_FIRST_LAST, (ns, ns)).fetchone()
             pos = 0 if last is None else int(last) + 1
             self._run("INSERT INTO kv (ns, key, value, pos) VALUES (?, ?, ?, ?)",
                       (ns, f"{pos:016d}", _dump(value), pos))
@@ -173,7 +178,7 @@ class SqlStore:
         return None if row is None else int(row[0])
 
     def count(self, ns: str) -> int:
-        first, last = self._run("SELECT MIN(pos), MAX(pos) FROM kv WHERE ns=?", (ns,)).fetchone()
+        first, last = self._run(_FIRST_LAST, (ns, ns)).fetchone()
         return 0 if first is None else int(last) - int(first) + 1
 
     def clear(self, ns: str | None = None) -> None:
