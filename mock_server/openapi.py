@@ -30,15 +30,17 @@ _ATTR = "_openapi_operation"
 Schema = str | list[str] | None
 
 
-def operation(summary: str, *, description: str | None = None, query: str | None = None, form: str | None = None,
+def operation(summary: str, *, description: str | None = None, query: str | dict[str, str] | None = None,
+              form: str | None = None,
               json: str | None = None, body_required: bool = False, path: dict[str, str] | None = None,
               security: Sequence[str | tuple[str, ...]] | None = None,
               responses: dict[int, Schema | dict[str, Schema]] | None = None) -> Callable[[F], F]:
     """Declare a view's request and responses by schema name.
 
     ``query``: an object schema whose properties are the query parameters (on a method with a body, only when it is
-    not the ``form`` schema itself: the same fields are then the form's). ``form``/``json``: the body of POST (and PUT,
-    PATCH), ``body_required`` when one must be sent. ``path``: a schema a path variable (else a non-empty string).
+    not the ``form`` schema itself: the same fields are then the form's), or such schemas by method.
+    ``form``/``json``: the body of POST (and PUT, PATCH), ``body_required`` when one must be sent.
+    ``path``: a schema a path variable (else a non-empty string).
     ``security``: the service's ``security_schemes`` of which any one authenticates (a tuple: these together); their
     parameters leave the parameter list. ``responses``: a schema a status, or a dict of them by method
     (``{"GET": ...}``).
@@ -213,8 +215,9 @@ def build(app: Flask, service: str) -> dict[str, Any]:
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             has_body = bool(content) and method in ("POST", "PUT", "PATCH")
             params = list(path_params)
-            if spec["query"] and not (has_body and spec["query"] == spec["form"]):
-                params += _query_parameters(spec["query"], in_query)
+            query = spec["query"].get(method) if isinstance(spec["query"], dict) else spec["query"]
+            if query and not (has_body and query == spec["form"]):
+                params += _query_parameters(query, in_query)
             statuses: dict[int, Schema] = {}
             for status, schema in spec["responses"].items():
                 if isinstance(schema, dict):

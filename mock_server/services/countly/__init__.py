@@ -252,7 +252,8 @@ class CountlyService(Service):
         @bp.route("/o/analytics/<path:sub>", methods=methods)
         @operation("Analytics: dashboard, countries and the events overview", query=PARAMS + "analytics",
                    path={"sub": PARAMS + "analytics_path"}, security=MEMBER,
-                   responses={200: ["countly/dashboard", "countly/countries", READS + "event_totals"],
+                   responses={200: ["countly/dashboard", "countly/dashboard#/$defs/one_period", "countly/countries",
+                                    READS + "event_totals"],
                               400: RESULT, 401: RESULT})
         def analytics(sub: str) -> Response:
             p = _params()

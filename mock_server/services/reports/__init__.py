@@ -57,7 +57,8 @@ class ReportsService(Service):
 
         def endpoint_view(name: str) -> Callable[[], Response]:
             method, schema = ENDPOINTS[name]
-            query = "field_selection_query" if name == "reports_per_field_selection" else "query"
+            query = {"reports_per_field_selection": "field_selection_query", "reports_read": "read_query",
+                     "user_awareness": "awareness_query"}.get(name, "query")
 
             @operation(f"Analytics API v4: {name}", query=f"reports/analytics#/$defs/{query}", security=["bearer"],
                        responses={200: f"reports/analytics#/$defs/{schema}", 400: "reports/analytics#/$defs/error",

@@ -75,7 +75,7 @@ class StatHatService(Service):
         @bp.route("/ez", methods=["GET", "POST"])
         @operation("EZ API: count or value for a stat (form, query, or a JSON batch)", description=ERRORS_IN_BODY,
                    query="stathat/ez#/$defs/params", form="stathat/ez#/$defs/params", json="stathat/ez#/$defs/batch",
-                   body_required=True, security=["ezkey"], responses={200: REPLY})
+                   security=["ezkey"], responses={200: REPLY})
         def ez() -> Response:
             if request.method == "POST" and request.mimetype == "application/json":
                 body = json_body()
@@ -103,14 +103,14 @@ class StatHatService(Service):
 
         @bp.route("/c", methods=["GET", "POST"])
         @operation("Classic API: count for a stat created beforehand", description=ERRORS_IN_BODY,
-                   query="stathat/classic#/$defs/counter", form="stathat/classic#/$defs/counter", body_required=True,
+                   query="stathat/classic#/$defs/counter", form="stathat/classic#/$defs/counter",
                    security=[("counter_key", "ukey")], responses={200: REPLY})
         def classic_count() -> Response:
             return classic("counter")
 
         @bp.route("/v", methods=["GET", "POST"])
         @operation("Classic API: value for a stat created beforehand", description=ERRORS_IN_BODY,
-                   query="stathat/classic#/$defs/value", form="stathat/classic#/$defs/value", body_required=True,
+                   query="stathat/classic#/$defs/value", form="stathat/classic#/$defs/value",
                    security=[("value_key", "ukey")], responses={200: REPLY})
         def classic_value() -> Response:
             return classic("value")

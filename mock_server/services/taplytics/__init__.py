@@ -83,7 +83,9 @@ class TaplyticsService(Service):
         @bp.route("/v2/users", methods=["GET", "POST", "DELETE"])
         @bp.route("/v2/users/<user_id>", methods=["GET", "POST", "DELETE"])
         @operation("Users: list (paged, Link header), or get / create-or-update / delete one by id, user_id or email",
-                   query="taplytics/query#/$defs/users", json="taplytics/user#/$defs/write", body_required=True,
+                   query={"GET": "taplytics/query#/$defs/users", "POST": "taplytics/query#/$defs/user_ref",
+                          "DELETE": "taplytics/query#/$defs/user_ref"},
+                   json="taplytics/user#/$defs/write", body_required=True,
                    security=AUTH,
                    responses={200: {"GET": ["taplytics/user#/$defs/list", "taplytics/user#/$defs/user"],
                                     "POST": "taplytics/user#/$defs/user"},
@@ -140,7 +142,8 @@ class TaplyticsService(Service):
             return reply({"received": len(stored), "events": stored}, schema="taplytics/event#/$defs/reply")
 
         @bp.route("/v2/push", methods=["GET", "POST"])
-        @operation("Push notifications: list (paged, Link header) or create", query="taplytics/query#/$defs/collection",
+        @operation("Push notifications: list (paged, Link header) or create",
+                   query={"GET": "taplytics/query#/$defs/collection", "POST": "taplytics/query#/$defs/auth"},
                    json="taplytics/push#/$defs/create", body_required=True, security=AUTH,
                    responses={200: {"GET": "taplytics/push#/$defs/list", "POST": "taplytics/push#/$defs/push"},
                               400: None, 401: None})
