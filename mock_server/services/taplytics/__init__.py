@@ -9,6 +9,7 @@ Every request needs an API token (query ``api_token``, ``api_token`` in a JSON b
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
@@ -26,6 +27,7 @@ from .backend import DEV_TOKEN, EXPERIMENTS, MAX_PER_PAGE, PUSHES, USERS, Ref, T
 
 __all__ = ["TaplyticsService"]
 
+_DIGITS = re.compile(r"[0-9]*[1-9][0-9]*")
 _URI_SAFE = "!$%&'()*+,/:;=?@[]~"  # reserved characters and "%": an existing escape is kept as it is
 
 
@@ -211,6 +213,8 @@ def _int_param(name: str, default: int) -> int:
     if raw is None or raw == "":
         return default
     if schemas.validate(f"taplytics/query#/$defs/{name}", raw):  # the rule the OpenAPI document shows
+        if _DIGITS.fullmatch(raw):  # a positive integer past the bound: the number parser says it is out of range
+            wire.parse_number(raw, name, minimum=1, integer=True)
         raise ServiceError(400, f"{name}: must be a positive integer, got {raw!r}")
     return int(wire.parse_number(raw, name, minimum=1, integer=True))
 
