@@ -18,6 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from flask import Flask
 
+from . import accesslog
 from .app import create_app
 from .config import SERVICE_NAMES, Config, load_config
 from .kit import Kit
@@ -147,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(banner(app.extensions["analytics_api_kit"], f"http://{shown}:{port}", server=server,
                  workers=args.workers, threads=args.threads), flush=True)
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
-    logging.getLogger("mock_server.access").setLevel(logging.INFO)
+    accesslog.install(sys.stderr)
     _forget_connections(app)
     return serve(app, sock, server=server, workers=args.workers, threads=args.threads)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
-from flask import Response, g, request
+import werkzeug.urls  # noqa: F401 - registers the "werkzeug.url_quote" codec error handler parse_qsl uses
+from flask import Request, Response, g, request
 from flask.json.provider import DefaultJSONProvider
 
 import schemas
@@ -33,10 +35,30 @@ class StrictJSONProvider(DefaultJSONProvider):
 
 def params() -> dict[str, str]:
     """Query parameters merged with form fields; a body field overrides the query field of the same name."""
-    merged = request.args.to_dict()
-    if request.form:
-        merged.update(request.form.to_dict())
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    merged: dict[str, str] = req.args.to_dict()
+    form = _urlencoded_form(req) if req.mimetype == "application/x-www-form-urlencoded" else None
+    if form is None:
+        form = req.form.to_dict()
+    merged.update(form)
     return merged
+
+
+def _urlencoded_form(req: Request) -> dict[str, str] | None:
+    """A urlencoded body's fields, the first value of each name, exactly as ``request.form.to_dict()`` gives them
+    (werkzeug's own ``parse_qsl`` call; a body that is not UTF-8 is no fields), without building the MultiDicts;
+    None when the body was not read before the view (werkzeug's form parsing then answers as it would)."""
+    data: bytes | None = getattr(req, "_cached_data", None)
+    if data is None or "form" in req.__dict__:
+        return None
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return {}
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True, errors="werkzeug.url_quote"):
+        fields.setdefault(name, value)
+    return fields
 
 
 def _parsed_body() -> tuple[Any, wire.JSONError | None]:

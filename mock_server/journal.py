@@ -7,11 +7,13 @@ and obeys the same faults.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
+import os
 import re
+import secrets
 import socket
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +49,7 @@ def _record(response: Response) -> None:
     req: Request = request._get_current_object()  # type: ignore[attr-defined]
     ctx = g._get_current_object()
     k = kit()
+    environ = req.environ
     service = k.service_for_request()
     body, truncated = _body(req, ctx, k.config.journal_body_max)
     query = req.query_string
@@ -58,8 +61,8 @@ def _record(response: Response) -> None:
         "path": redact_path(req.path),
         "query": redact_query(query.decode("latin-1")) if query else "",
         "status": response.status_code,
-        "retry_count": req.headers.get("X-Retry-Count"),
-        "headers": {h: _header_value(h, v) for h, v in req.headers.items()},
+        "retry_count": environ.get("HTTP_X_RETRY_COUNT"),
+        "headers": _headers(environ),
         "body_bytes": req.content_length or 0,
         "body": body,
         "body_truncated": truncated,
@@ -70,6 +73,34 @@ def _record(response: Response) -> None:
         shown = f"?{entry['query']}" if entry["query"] else ""
         access_log.info('"%s %s%s" %s', entry["method"], entry["path"], shown, entry["status"])
     k.store.append(JOURNAL, entry, k.config.journal_size)
+
+
+#: environ key -> (the name ``request.headers`` gives it, whether its value is a secret); bounded, since clients
+#: choose the names.
+_HEADER_NAMES: dict[str, tuple[str, bool]] = {}
+_BODY_HEADERS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+
+
+def _headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The request's headers as ``{name: value for name, value in request.headers.items()}`` gives them (werkzeug's
+    ``EnvironHeaders`` names and order), secrets masked, read from the environ without werkzeug's per-header work."""
+    out: dict[str, str] = {}
+    names = _HEADER_NAMES
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key == "HTTP_CONTENT_TYPE" or key == "HTTP_CONTENT_LENGTH":
+                continue
+        elif key not in _BODY_HEADERS or not value:
+            continue
+        known = names.get(key)
+        if known is None:
+            name = (key[5:] if key.startswith("HTTP_") else key).replace("_", "-").title()
+            known = (name, name.lower() in SECRET_HEADERS)
+            if len(names) < 4096:
+                names[key] = known
+        name, secret = known
+        out[name] = MASK if secret else _header_value(name, value)
+    return out
 
 
 def _header_value(name: str, value: str) -> str:
@@ -123,6 +154,19 @@ def _shapes() -> list[_Shape]:
 
 def redact_path(path: str) -> str:
     """``path`` with every segment that a route's shape says is a secret masked."""
+    cache: dict[str, str] | None = current_app.extensions.get("analytics_api_kit.masked_paths")
+    if cache is None:
+        cache = current_app.extensions["analytics_api_kit.masked_paths"] = {}
+    masked = cache.get(path)
+    if masked is None:
+        masked = _mask_path(path)
+        if len(cache) >= 4096:  # clients choose paths: keep the most recent few thousand
+            cache.clear()
+        cache[path] = masked
+    return masked
+
+
+def _mask_path(path: str) -> str:
     parts = path.split("/")
     masked = False
     for prefix, at in _shapes():
@@ -379,37 +423,58 @@ def _trickle(data: bytes, duration: float) -> Iterator[bytes]:
         yield data[start: start + size]
 
 
-def _keep_body() -> None:
+def _keep_body(ctx: Any) -> None:
     """Keep the raw body before a view parses a form from it (the journal shows it); one over the server's limit
     is left to the view, which answers its 413."""
-    length = request.content_length
-    if (length and length <= kit().config.max_body) or (
-            length is None and request.environ.get("wsgi.input_terminated")):
-        request.get_data(cache=True)
-        g.body_kept = True
+    req: Request = request._get_current_object()  # type: ignore[attr-defined]
+    length = req.content_length
+    if (length and length <= kit().config.max_body) or (length is None and req.environ.get("wsgi.input_terminated")):
+        req.get_data(cache=True)
+        ctx.body_kept = True
+
+
+#: Request ids: a random prefix for this process and a counter, 32 hex digits as a uuid4's; unique across
+#: processes and instances without the system call a uuid4 makes (os.urandom) on every request.
+_ids: Iterator[int] = itertools.count()
+_id_prefix = ""
+
+
+def _new_id_prefix() -> None:
+    global _ids, _id_prefix
+    _id_prefix, _ids = secrets.token_hex(8), itertools.count()
+
+
+_new_id_prefix()
+os.register_at_fork(after_in_child=_new_id_prefix)  # a gunicorn worker forked from the master: its own prefix
+
+
+def request_id() -> str:
+    return f"{_id_prefix}{next(_ids):016x}"
 
 
 def install_journal(app: Flask) -> None:
     @app.before_request
-    def request_id() -> Response | None:
+    def request_id_and_faults() -> Response | None:
         # Every reply says which request it answers (X-Request-Id); the journal entry carries the same id.
-        g.request_id = uuid.uuid4().hex
+        ctx = g._get_current_object()
+        ctx.request_id = request_id()
         if request.path.startswith("/_admin"):
             return None
         fault = _take_fault()
         if fault is None or fault.get("kind", "status") != "reset":
-            _keep_body()
+            _keep_body(ctx)
         if fault is None:
             return None
         return _inject(fault)
 
     @app.after_request
     def journal(response: Response) -> Response:
-        if "request_id" in g:
-            response.headers.setdefault("X-Request-Id", g.request_id)
+        ctx = g._get_current_object()
+        if "request_id" in ctx:
+            response.headers.setdefault("X-Request-Id", ctx.request_id)
         if not request.path.startswith("/_admin"):
             _record(response)
-        after = g.get("fault_after")
+        after = ctx.get("fault_after")
         if after is None:
             return response
         kind, sock, fault = after
