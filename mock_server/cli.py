@@ -65,6 +65,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=_bounded(1, 64, "--workers"), default=1,
                    help="worker processes (needs a sqlite or postgresql store)")
     p.add_argument("--threads", type=_bounded(1, 256, "--threads"), default=8, help="threads per worker")
+    p.add_argument("--no-pin", dest="pin", action="store_false",
+                   help="let the kernel move each worker between CPUs (default: each worker on one CPU, Linux)")
     p.add_argument("--server", choices=SERVERS, help="the WSGI server (default: gunicorn, or waitress on Windows)")
     return p.parse_args(argv)
 
@@ -150,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(format="%(asctime)s %(message)s", level=logging.WARNING)
     accesslog.install(sys.stderr)
     _forget_connections(app)
-    return serve(app, sock, server=server, workers=args.workers, threads=args.threads)
+    return serve(app, sock, server=server, workers=args.workers, threads=args.threads, pin=args.pin)
 
 
 def _forget_connections(app: Flask) -> None:

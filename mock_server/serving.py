@@ -20,6 +20,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import affinity
 from .errors import MAX_HEADERS
 
 __all__ = ["GRACE", "SERVERS", "available", "default_server", "serve"]
@@ -48,14 +49,17 @@ def _close_store(app: Flask) -> None:
         kit.store.close()
 
 
-def serve(app: Flask, sock: socket.socket, *, server: str, workers: int, threads: int) -> int:
-    """Serve ``app`` on the bound, listening ``sock`` until SIGTERM or SIGINT; the process's exit status."""
+def serve(app: Flask, sock: socket.socket, *, server: str, workers: int, threads: int, pin: bool = True) -> int:
+    """Serve ``app`` on the bound, listening ``sock`` until SIGTERM or SIGINT; the process's exit status. ``pin``:
+    each worker process on one CPU of its own (``mock_server.affinity``)."""
+    cpus = affinity.plan() if pin else []
     if server == "gunicorn":
-        return _gunicorn(app, sock, workers=workers, threads=threads)
+        return _gunicorn(app, sock, workers=workers, threads=threads, cpus=cpus)
+    affinity.pin(cpus, 0)  # before waitress starts its threads: they inherit the mask
     return _waitress(app, sock, threads=threads)
 
 
-def _gunicorn(app: Flask, sock: socket.socket, *, workers: int, threads: int) -> int:
+def _gunicorn(app: Flask, sock: socket.socket, *, workers: int, threads: int, cpus: list[int]) -> int:
     from gunicorn.app.base import BaseApplication
     from gunicorn.arbiter import Arbiter
     from gunicorn.workers.gthread import ThreadWorker
@@ -95,6 +99,8 @@ def _gunicorn(app: Flask, sock: socket.socket, *, workers: int, threads: int) ->
         "limit_request_line": 0,
         "limit_request_field_size": 2 * MAX_HEADERS,
         "limit_request_fields": 1000,
+        # In the forked worker before its threads start (they inherit the mask); worker ages count from 1.
+        "post_fork": lambda _server, worker: affinity.pin(cpus, worker.age - 1),
         "worker_exit": lambda _server, _worker: _close_store(app),
         "on_exit": lambda _server: _close_store(app),
     }

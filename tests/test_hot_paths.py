@@ -165,3 +165,44 @@ def test_a_forked_child_writes_its_own_lines(tmp_path: Any) -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count(" parent line\n") == 1 and done.stderr.count(" child line\n") == 1
+
+
+def _workers(pid: int) -> list[int]:
+    """The processes ``pid`` forked (gunicorn's workers), from /proc."""
+    found: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(child) for child in f.read().split()]
+    return found
+
+
+def _allowed(pid: int) -> set[int]:
+    """The CPUs every thread of ``pid`` may run on (the union over its threads)."""
+    cpus: set[int] = set()
+    for task in os.listdir(f"/proc/{pid}/task"):
+        cpus |= os.sched_getaffinity(int(task))
+    return cpus
+
+
+needs_cpus = pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2
+                                or not os.path.exists("/proc/self/task"),
+                                reason="pinning needs Linux and at least two CPUs this process may use")
+
+
+@needs_cpus
+def test_each_worker_runs_on_one_cpu_of_its_own_unless_told_not_to(tmp_path: Any) -> None:
+    from tests.servers import served
+
+    allowed = os.sched_getaffinity(0)
+    with served("--workers", "2", "--threads", "4", "--store", f"sqlite:///{tmp_path}/pin.db") as server:
+        server.admin.health()
+        deadline = time.monotonic() + 30
+        while len(_workers(server.proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        masks = [_allowed(worker) for worker in _workers(server.proc.pid)]
+        assert len(masks) == 2 and all(len(m) == 1 and m <= allowed for m in masks)
+        assert masks[0] != masks[1]  # the two workers on two CPUs
+        assert _allowed(server.proc.pid) == allowed  # the master (it serves no request) is left free
+    with served("--no-pin") as server:
+        server.admin.health()
+        assert [_allowed(worker) for worker in _workers(server.proc.pid)] == [allowed]
