@@ -2,8 +2,8 @@
 
 ``python -m benchmarks.bare_flask --port N [--server gunicorn|waitress|granian|werkzeug] [--threads M]``:
 the same production WSGI server ``mock-server`` runs, with the same settings (``mock_server.serving.serve``:
-gunicorn gthread, one worker of ``--threads`` threads, keep-alive), so a comparison with it measures our app and
-nothing else. The default is ``mock-server``'s own default server.
+gunicorn gthread, granian or waitress, one worker of ``--threads`` threads, keep-alive), so a comparison with it
+measures our app and nothing else. The default is ``mock-server``'s own default server.
 
 Each endpoint sits at the path of the operation it stands for and does the least a Flask view can: it reads the
 body (so the server and Flask handle the same bytes) and answers a constant of about the size of our answer.
@@ -70,8 +70,6 @@ def main() -> int:
 
         run_simple("127.0.0.1", args.port, app, threaded=True)
         return 0
-    if args.server == "granian":
-        raise SystemExit("granian serves this app from its own command line: benchmarks.serving starts it")
     if not available(args.server):
         raise SystemExit(f"{args.server} is not installed")
     sock = socket.create_server(("127.0.0.1", args.port), backlog=1024)

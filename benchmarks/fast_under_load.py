@@ -54,7 +54,7 @@ def under_wrk(rounds: int, seconds: float) -> list[str]:
     """Issue 12's wrk comparisons (``benchmarks.serving``): WSGI servers, ours vs bare Flask, vs Prism, workers."""
     from benchmarks import serving
 
-    args = argparse.Namespace(rounds=rounds, seconds=seconds, connections=32)
+    args = argparse.Namespace(rounds=rounds, seconds=seconds, connections=32, server="gunicorn")
     return ["Under wrk (`benchmarks.serving`, which installs wrk and Prism where missing):", "",
             *serving.run_all(args)]
 

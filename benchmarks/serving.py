@@ -9,8 +9,9 @@ once and checked to answer 2xx before any timing, and a wrk run with any non-2xx
 reported as such.
 
 (a) ``wsgi``: the WSGI server candidates on our own endpoints: gunicorn gthread (``mock-server``'s default), granian
-    (when it is installed: ``pip install granian``), waitress; one process of 8 threads each.
-(b) ``bare``: our server vs a bare Flask endpoint (``benchmarks.bare_flask``) under the same server, the same way.
+    (``mock-server --server granian``, when it is installed), waitress; one process of 8 threads each.
+(b) ``bare``: our server vs a bare Flask endpoint (``benchmarks.bare_flask``) under the same server, the same way
+    (``--server``: gunicorn, the default, granian or waitress; the prism section runs ours under it too).
 (c) ``prism``: our server vs Prism (``@stoplight/prism-cli``, installed into ``.cache/npm``) mocking our OpenAPI
     documents (``/_admin/openapi/<service>.json``), request validation on.
 (d) ``workers``: ``--workers 1`` vs ``--workers 2`` on SQLite and on PostgreSQL, for a mixed write/read load.
@@ -249,21 +250,6 @@ def ours(server: str = "gunicorn", *, workers: int = 1, threads: int = 8, store:
     return Side(what, start)
 
 
-def ours_granian(threads: int = 8) -> Side:
-    def start(stack: contextlib.ExitStack) -> Running:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        granian = str(Path(sys.executable).with_name("granian"))
-        cmd = [granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-               "--blocking-threads", str(threads), "--log-level", "warning", "--no-ws", "--factory",
-               "mock_server.app:create_app"]
-        proc = _popen(stack, cmd, "granian", f"{url}/_admin/health")
-        seed(url)
-        return Running(lambda _op: url, [proc.pid])
-
-    return Side("ours, granian", start)
-
-
 def bare(server: str = "gunicorn", threads: int = 8) -> Side:
     def start(stack: contextlib.ExitStack) -> Running:
         port = free_port()
@@ -475,7 +461,7 @@ def section_wsgi(args: argparse.Namespace) -> list[str]:
 
     others = [ours("waitress")]
     if importlib.util.find_spec("granian") is not None:
-        others.insert(0, ours_granian())
+        others.insert(0, ours("granian"))
     work = {name: [op] for name, op in OPS.items()}
     print("(a) WSGI servers on our endpoints", flush=True)
     found = compare(ours("gunicorn"), others, work, lambda _w: [], args)
@@ -490,6 +476,10 @@ def section_wsgi(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def _named(server: str) -> str:
+    return "gunicorn gthread" if server == "gunicorn" else server
+
+
 def section_bare(args: argparse.Namespace) -> list[str]:
     print("(b) ours vs bare Flask, same server", flush=True)
     work = {name: [op] for name, op in OPS.items()}
@@ -497,8 +487,8 @@ def section_bare(args: argparse.Namespace) -> list[str]:
     def target(what: str) -> list[tuple[str, float]]:
         return [("issue 12", 0.6), *([("issue 14", 0.7)] if what in SINGLE else [])]
 
-    rows = compare(ours("gunicorn"), [bare("gunicorn")], work, target, args)["bare Flask, gunicorn"]
-    return table("(b) ours vs a bare Flask endpoint, both under gunicorn gthread, one worker of 8 threads "
+    rows = compare(ours(args.server), [bare(args.server)], work, target, args)[f"bare Flask, {args.server}"]
+    return table(f"(b) ours vs a bare Flask endpoint, both under {_named(args.server)}, one worker of 8 threads "
                  "(targets: issue 12 >= 0.6x every operation, issue 14 >= 0.7x single-item operations):", rows)
 
 
@@ -506,7 +496,7 @@ def section_prism(args: argparse.Namespace) -> list[str]:
     print("(c) ours vs Prism", flush=True)
     work = {name: [op] for name, op in OPS.items()}
     with contextlib.ExitStack() as stack:
-        source = ours("gunicorn").start(stack)
+        source = ours(args.server).start(stack)
         served = {s: httpx.get(f"{source.base(OPS[SINGLE[0]])}/_admin/openapi/{s}.json", timeout=30).json()
                   for s in {op.service for op in OPS.values()}}
     if any(_external_refs(doc) for doc in served.values()):
@@ -515,9 +505,9 @@ def section_prism(args: argparse.Namespace) -> list[str]:
     for service, doc in served.items():
         docs[service], more = for_prism(doc)
         changed += more
-    rows = compare(ours("gunicorn"), [prism(docs.__getitem__)], work,
+    rows = compare(ours(args.server), [prism(docs.__getitem__)], work,
                    lambda _w: [("issue 12", 1.0), ("issue 14", 1.5)], args)
-    return table("(c) ours (gunicorn gthread, one worker of 8 threads) vs Prism 5 mocking our OpenAPI documents, "
+    return table(f"(c) ours ({_named(args.server)}, one worker of 8 threads) vs Prism 5 mocking our OpenAPI documents, "
                  "request validation on, default logging (targets: issue 12 >= 1.0x, issue 14 >= 1.5x)"
                  + (f"; documents as served except what a body may carry instead of the query (`for_prism`): "
                     f"{'; '.join(changed)}" if changed else "; documents as served") + ":",
@@ -584,6 +574,8 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--seconds", type=float, default=5)
     p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--server", choices=("gunicorn", "granian", "waitress"), default="gunicorn",
+                   help="the WSGI server of the bare and prism sections (ours and bare Flask alike)")
     p.add_argument("--write", action="store_true", help=f"also put the tables into benchmarks/RESULTS.md ({TITLE})")
     args = p.parse_args()
     only = args.only.split(",") if args.only else None

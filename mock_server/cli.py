@@ -22,7 +22,7 @@ from . import accesslog
 from .app import create_app
 from .config import SERVICE_NAMES, Config, load_config
 from .kit import Kit
-from .serving import SERVERS, available, default_server, serve
+from .serving import FORKING, SERVERS, available, default_server, hold_signals, serve
 from .store import STORE_FORMS, open_store
 
 __all__ = ["main"]
@@ -125,8 +125,9 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, str]:
     if args.workers > 1 and cfg.store == "memory://":
         raise Refused("--workers > 1 needs a shared store: --store sqlite:///path.db or postgresql://... "
                       "(memory is per process)")
-    if args.workers > 1 and server != "gunicorn":
-        raise Refused(f"{server} serves from one process: use --threads, or gunicorn (Linux, macOS) for --workers")
+    if args.workers > 1 and server not in FORKING:
+        raise Refused(f"{server} serves from one process: use --threads, or gunicorn or granian (Linux, macOS) "
+                      "for --workers")
     return cfg, server
 
 
@@ -145,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (Refused, OSError, ValueError) as exc:  # a bad flag, config, store or port: say so, no traceback
         print(f"mock-server: {exc}", file=sys.stderr)
         return 2
+    hold_signals()  # a SIGTERM or Ctrl-C from the banner on waits for the server's handlers (serve lets it in)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(banner(app.extensions["analytics_api_kit"], f"http://{shown}:{port}", server=server,

@@ -384,11 +384,12 @@ def _take_fault() -> dict[str, Any] | None:
 
 def _socket(kind: str) -> socket.socket:
     """The client's connection (werkzeug and gunicorn put it in the environ), or the JSON 500 of a server that
-    exposes none (an in-process transport, waitress): it cannot deliver this fault, and says so."""
+    exposes none (an in-process transport, waitress, granian): it cannot deliver this fault, and says so."""
     sock: socket.socket | None = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
     if sock is None:
         raise ServiceError(500, f"injected fault {kind}: this server cannot {_CANNOT[kind]} (it exposes no socket: "
-                                "in process or waitress); serve with gunicorn (mock-server's default) or werkzeug")
+                                "in process, waitress or granian); serve with gunicorn (mock-server's default) or "
+                                "werkzeug")
     return sock
 
 

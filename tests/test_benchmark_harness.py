@@ -19,7 +19,7 @@ from mock_server.serving import available
 from tests.servers import ROOT
 
 
-@pytest.mark.parametrize("server", [name for name in ("gunicorn", "waitress") if available(name)])
+@pytest.mark.parametrize("server", [name for name in ("gunicorn", "waitress", "granian") if available(name)])
 def test_bare_flask_answers_every_operation_under_the_production_server(server: str) -> None:
     port = serving.free_port()
     proc = subprocess.Popen([sys.executable, "-m", "benchmarks.bare_flask", "--port", str(port), "--server", server],

@@ -99,7 +99,7 @@ def test_banner_names_the_bound_port_the_store_and_the_demo_data(tmp_path: Path)
 
 
 def _servers() -> list[str]:
-    return [name for name in ("gunicorn", "waitress") if available(name)]
+    return [name for name in ("gunicorn", "waitress", "granian") if available(name)]
 
 
 @pytest.mark.parametrize("server", _servers())
@@ -178,3 +178,11 @@ def test_the_banner_is_printed_after_the_port_is_bound() -> None:
         with socket.create_connection(("127.0.0.1", port), timeout=5):
             pass
         assert s.admin.health()["status"] == "ok"
+
+
+@pytest.mark.parametrize("server", _servers())
+def test_a_sigterm_right_after_the_banner_stops_the_server_gracefully(server: str) -> None:
+    """Held from the banner until the server's handlers are set: not Python's default death by signal (-15)."""
+    s = Served("--server", server)
+    code = s.stop(signal.SIGTERM)
+    assert code == 0 and "Traceback" not in s.stderr
