@@ -257,6 +257,9 @@ def _granian(app: Flask, sock: socket.socket, *, workers: int, threads: int, cpu
                 pass
         finally:
             _close_store(app)
+            # A forked worker ends in os._exit: no atexit, so the access log's last batch is written here
+            for handler in logging.getLogger("mock_server.access").handlers:
+                handler.flush()
 
     class Worker(WorkerProcess):  # type: ignore[misc]
         def _watcher(self) -> None:
