@@ -237,10 +237,15 @@ def _granian(app: Flask, sock: socket.socket, *, workers: int, threads: int, cpu
         kernel cannot hand it to one of them while the main thread sleeps on a lock and never runs the Python
         handler, which left a worker stuck until it was killed); SIGINT is ignored (a Ctrl-C reaches the whole
         process group: the master stops the workers). It closes the store once its requests are answered."""
-        stop, stopped = WorkerSignal(), threading.Event()
+        stop, stopped, asked = WorkerSignal(), threading.Event(), threading.Event()
         stop.add_cb(stopped.set)  # granian calls it once the worker has stopped accepting and drained
+
+        def on_sigterm(*_: Any) -> None:
+            asked.set()
+            stop.set()
+
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, on_sigterm)
         served = WSGIWorker(worker_id, sock, ipc, runtime_threads, runtime_blocking_threads, blocking_threads,
                             idle_timeout, backpressure, http_mode, http1, http2, static_path, *ssl_ctx, metrics)
         run = getattr(served, WORKERS_METHODS[runtime_mode][(sock[0] or sock[1]).is_uds()])
@@ -254,7 +259,8 @@ def _granian(app: Flask, sock: socket.socket, *, workers: int, threads: int, cpu
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
         try:
             while not stopped.wait(1):  # a timed wait: the main thread runs a pending handler within a second
-                pass
+                if asked.is_set():
+                    stop.set()  # again: a stop asked for while granian's loop was still starting can go unseen
         finally:
             _close_store(app)
             # A forked worker ends in os._exit: no atexit, so the access log's last batch is written here
