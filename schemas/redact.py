@@ -9,10 +9,13 @@ JSON, a URL in a field). Free text is never rewritten by meaning: ``see the ezke
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from .wire import standard_loads
 
 __all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "redact", "redact_query", "redact_url"]
 
@@ -48,11 +51,12 @@ def redact(text: str) -> str:
     head = text.lstrip()[:1]
     if head in ("{", "["):
         try:
-            value = json.loads(text)
+            value = standard_loads(text)  # json.loads's value at orjson's speed
         except (ValueError, RecursionError):
             pass
         else:
-            return json.dumps(_redact_json(value), ensure_ascii=False, separators=(",", ":"))
+            with contextlib.suppress(RecursionError):  # deeper than the walk goes: masked as text below
+                return json.dumps(_redact_json(value), ensure_ascii=False, separators=(",", ":"))
     if _QUERY_LIKE.fullmatch(text.strip()):
         return redact_query(text.strip())
     return _PAIR.sub(_masked_pair, text)
@@ -77,11 +81,22 @@ def redact_url(url: str) -> str:
 
 
 def _redact_json(value: Any) -> Any:
+    # Scalars are answered inline (no call a value): a 100-item batch is 300 values, nearly all plain.
     if isinstance(value, dict):
-        return {k: MASK if isinstance(k, str) and k.lower() in SECRET_PARAMS and v not in (None, "")
-                else _redact_json(v) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if isinstance(k, str) and k.lower() in SECRET_PARAMS and v not in (None, ""):
+                out[k] = MASK
+            elif type(v) is str:
+                out[k] = redact(v) if _MAY_HOLD.search(v) else v
+            elif isinstance(v, (dict, list, str)):
+                out[k] = _redact_json(v)
+            else:
+                out[k] = v
+        return out
     if isinstance(value, list):
-        return [_redact_json(v) for v in value]
+        return [(redact(v) if _MAY_HOLD.search(v) else v) if type(v) is str
+                else _redact_json(v) if isinstance(v, (dict, list, str)) else v for v in value]
     if isinstance(value, str):
         return redact(value)
     return value
