@@ -584,8 +584,8 @@ def main() -> None:
     end = os.getloadavg()
     command = " ".join(["python -m benchmarks.serving", *sys.argv[1:]]).replace(" --write", "")
     head = [f"Command: `.venv/bin/{command}` ({started}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs "
-            f"shared with other sessions: load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start, "
-            f"{end[0]:.1f} / {end[1]:.1f} / {end[2]:.1f} at the end).", ""]
+            f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start, "
+            f"{end[0]:.1f} / {end[1]:.1f} / {end[2]:.1f} at the end, this run's own load included).", ""]
     print("\n".join([*head, *lines]))
     if args.write:
         from benchmarks._harness import write_section

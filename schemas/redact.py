@@ -17,7 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from .wire import standard_loads
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "redact", "redact_query", "redact_url"]
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "mask_pairs", "redact", "redact_query",
+           "redact_url"]
 
 MASK = "***"
 #: Query, form and JSON field names whose values are secrets, in every service.
@@ -38,7 +39,9 @@ _QUERY_LIKE = re.compile(r"[^\s=&]*=[^\s]*")
 # inside a JSON string: ``\"app_key\":\"...\"``); a multipart part named after a secret field.
 _PAIR = re.compile(
     r"(?:(?<=^)|(?<=[?&;\s\"'(]))(?P<k>(?:" + _NAMES + r"))=(?P<v>[^&\s\"',;)]*)"
-    r"|(?P<jk>\\*\"(?:" + _NAMES + r")\\*\"\s*:\s*)(?P<jv>\\*\"[^\"]*(?:\"|$)|[^,}\]\s\"\\]+)"
+    # a JSON string value whole, escapes and all (cut short: up to the end), or one quoted with escaped quotes
+    r"|(?P<jk>\\*\"(?:" + _NAMES + r")\\*\"\s*:\s*)"
+    r"(?P<jv>\"(?:[^\"\\]|\\.)*\\?(?:\"|$)|\\+\"[^\"\\]*(?:\\+\"|$)|[^,}\]\s\"\\]+)"
     r"|(?P<mk>name=\"(?:" + _NAMES + r")\"[^\r\n]*\r?\n(?:[^\r\n]+\r?\n)*\r?\n)(?P<mv>[^\r\n]*)",
     re.IGNORECASE,
 )
@@ -59,6 +62,13 @@ def redact(text: str) -> str:
                 return json.dumps(_redact_json(value), ensure_ascii=False, separators=(",", ":"))
     if _QUERY_LIKE.fullmatch(text.strip()):
         return redact_query(text.strip())
+    return mask_pairs(text)
+
+
+def mask_pairs(text: str) -> str:
+    """``text`` with the value of every secret ``name=value`` pair, JSON ``"name": value`` and multipart part named
+    after a secret field masked, wherever they are in it (free text, a body cut short): the one pattern the SDK's
+    messages and the server's journal share."""
     return _PAIR.sub(_masked_pair, text)
 
 
@@ -109,6 +119,6 @@ def _masked_pair(m: re.Match[str]) -> str:
         value = m["jv"]
         if value.strip('\\"') in ("", "null"):
             return m[0]
-        quote = '\\"' if value.startswith('\\"') else '"'
+        quote = value[: value.find('"') + 1] if value[:1] in ('"', "\\") else '"'  # as the value was quoted
         return f"{m['jk']}{quote}{MASK}{quote}"
     return f"{m['mk']}{MASK}" if m["mv"] else m[0]

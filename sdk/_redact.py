@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
-from schemas.redact import MASK, SECRET_HEADERS, SECRET_PARAMS, SECRET_PATH_ARGS, redact_query
+from schemas.redact import MASK, SECRET_HEADERS, SECRET_PARAMS, SECRET_PATH_ARGS, mask_pairs, redact_query
 
 __all__ = ["LOGGERS", "MASK", "SECRET_HEADERS", "SECRET_PARAMS", "SECRET_PATH_ARGS", "RedactingFilter", "Redactor",
            "install_log_filter", "redact_known", "redact_query"]
@@ -50,7 +50,7 @@ class Redactor:
         return self._pattern.sub(MASK, value) if self._pattern is not None else value
 
     def text(self, value: str) -> str:
-        return _mask_pairs(self.known(value))
+        return mask_pairs(self.known(value))
 
     def data(self, value: Any) -> Any:
         """A parsed body with secret fields masked and known secrets masked inside every string.
@@ -76,7 +76,7 @@ def redact_known(text: str) -> str:
         redactors = list(_LIVE)
     for redactor in redactors:
         text = redactor.known(text)
-    return _mask_pairs(text)
+    return mask_pairs(text)
 
 
 class RedactingFilter(logging.Filter):
@@ -99,22 +99,3 @@ def install_log_filter() -> None:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
-
-
-# ``name=value`` in query strings and form bodies; ``"name": "value"`` in JSON text (the key quoted).
-_NAMES = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
-_PAIR = re.compile(
-    r"(?:(?<=^)|(?<=[?&;\s\"'(]))(?P<k>(?:" + _NAMES + r"))(?P<sep>=)(?P<v>[^&\s\"',;)]*)"
-    r"|(?P<jk>\"(?:" + _NAMES + r")\")(?P<jsep>\s*:\s*)(?P<jv>\"(?:[^\"\\]|\\.)*\"|[^,}\s]+)",
-    re.IGNORECASE,
-)
-
-
-def _mask_pairs(text: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        if m["k"] is not None:
-            return f"{m['k']}{m['sep']}{MASK}" if m["v"] else m[0]
-        value = m["jv"]
-        return f"{m['jk']}{m['jsep']}\"{MASK}\"" if value not in ('""', "null") else m[0]
-
-    return _PAIR.sub(sub, text)

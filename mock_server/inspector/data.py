@@ -75,8 +75,7 @@ def stathat_view(service: Service, args: Mapping[str, str]) -> dict[str, Any]:
     raw = args.get("interval")
     interval = int(raw) if raw and raw.isdigit() and int(raw) > 0 else None
     out = []
-    for key, stat in backend.store.items("stathat.stats"):
-        owner = key.partition("\x1f")[0]
+    for owner, stat in backend.owned_stats():
         out.append({"ezkey": owner, **stat_series(stat, interval)})
     return {"accounts": len(ezkeys), "stats": out}
 

@@ -7,6 +7,11 @@ per key with what to do, since most clients look only at the HTTP status (200) a
 
 Counters sum per second; values keep every point. A JSON batch is checked whole before anything is
 recorded, so a bad item refuses the batch and nothing of it is kept.
+
+A stat's points live in a namespace of their own (``points_ns``): a counter's second is one document, read and
+written alone, and a value is appended; so a write costs the same after a day of points as after one. A stat
+written by an older version kept its points inside its own document: they are read from there too, and moved out
+on the stat's next write.
 """
 
 from __future__ import annotations
@@ -38,8 +43,17 @@ log = logging.getLogger("mock_server.stathat")
 ACCOUNTS = "stathat.accounts"  # ezkey -> {}
 #: An email address as an account name: something@domain.tld, no spaces.
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-STATS = "stathat.stats"  # "<ezkey>\x1f<name>" -> {"name", "kind", "points": [...]}
+STATS = "stathat.stats"  # "<ezkey>\x1f<name>" -> {"name", "kind"}
 CLASSIC = "stathat.classic"  # "<key>\x1f<ukey>" -> {"ezkey", "name", "kind"}
+
+
+def points_ns(ezkey: str, name: str) -> str:
+    """A stat's points: a counter's ``"<t>" -> {"t", "count"}``, one a second; a value's appended in order."""
+    return f"stathat.points\x1f{ezkey}\x1f{name}"
+
+
+#: Values are never dropped (``Store.append`` keeps the newest ``keep``).
+_KEEP_ALL = 2**62
 
 
 @dataclass(frozen=True)
@@ -97,12 +111,23 @@ class StatHatBackend:
         return {"ezkeys": len(data.get("ezkeys", [])), "classic": len(data.get("classic", []))}
 
     def stats(self, ezkey: str | None = None) -> list[dict[str, Any]]:
+        """Every stat (of ``ezkey``) with its points, in creation order: counters' by time, values' as sent."""
+        return [stat for owner, stat in self.owned_stats() if ezkey is None or owner == ezkey]
+
+    def owned_stats(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
-        for key, stat in self.store.items(STATS):
-            owner, _, _ = key.partition("\x1f")
-            if ezkey is None or owner == ezkey:
-                out.append(stat)
+        with self.store.transaction():
+            for key, stat in self.store.items(STATS):
+                owner = key.partition("\x1f")[0]
+                out.append((owner, {"name": stat["name"], "kind": stat["kind"], "points": self._points(owner, stat)}))
         return out
+
+    def _points(self, ezkey: str, stat: dict[str, Any]) -> list[dict[str, Any]]:
+        points = list(stat.get("points", ()))  # an older version's layout, until the stat's next write
+        points += [p for _, p in self.store.items(points_ns(ezkey, stat["name"]))]
+        if stat["kind"] == "counter":
+            points.sort(key=lambda p: p["t"])
+        return points
 
     # -- rules ----------------------------------------------------------------------------------
     def account(self, ezkey: str) -> str:
@@ -131,7 +156,7 @@ class StatHatBackend:
         key = f"{ezkey}\x1f{name}"
         stat: dict[str, Any] | None = self.store.get(STATS, key)
         if stat is None and create:
-            stat = {"name": name, "kind": kind, "points": []}
+            stat = {"name": name, "kind": kind}
             self.store.put(STATS, key, stat)
         return stat
 
@@ -166,8 +191,8 @@ class StatHatBackend:
         return updates
 
     def record(self, ezkey: str, updates: list[Update]) -> None:
-        # Each stat is read and written once per call, however many updates it gets (a batch of 1000
-        # values for one stat must not copy its points 1000 times).
+        # Each stat's document is read once per call, and each second of a counter read and written once, however
+        # many updates they get (a batch of 1000 counts for one stat in one second is one write).
         by_name: dict[str, list[Update]] = {}
         for u in updates:
             by_name.setdefault(u.name, []).append(u)
@@ -175,21 +200,31 @@ class StatHatBackend:
             for name, group in by_name.items():
                 stat = self._stat(ezkey, name, group[0].kind, create=True)
                 assert stat is not None
-                points: list[dict[str, Any]] = stat["points"]
-                counts = {p["t"]: p for p in points} if stat["kind"] == "counter" else {}
+                ns = points_ns(ezkey, name)
+                if "points" in stat:
+                    self._move_points(ezkey, stat)
+                counts: dict[int, float] = {}
                 for u in group:
                     if stat["kind"] != u.kind:  # a batch that mixes kinds for one new stat
                         raise ServiceError(400, f"stat {u.name!r} is a {stat['kind']} stat")
                     if u.kind == "value":
-                        points.append({"t": u.t, "value": u.number})
-                    elif u.t in counts:
-                        counts[u.t]["count"] += u.number
+                        self.store.append(ns, {"t": u.t, "value": u.number}, _KEEP_ALL)
                     else:
-                        counts[u.t] = {"t": u.t, "count": u.number}
-                        points.append(counts[u.t])
-                if stat["kind"] == "counter":
-                    points.sort(key=lambda p: p["t"])
-                self.store.put(STATS, f"{ezkey}\x1f{name}", stat)
+                        counts[u.t] = counts.get(u.t, 0) + u.number
+                for t, count in counts.items():
+                    point = self.store.get(ns, str(t))
+                    self.store.put(ns, str(t), {"t": t, "count": count if point is None else point["count"] + count})
+
+    def _move_points(self, ezkey: str, stat: dict[str, Any]) -> None:
+        """An older version's stat (its points inside its document): the points into their namespace, once."""
+        ns = points_ns(ezkey, stat["name"])
+        for p in stat.pop("points"):
+            if stat["kind"] == "value":
+                self.store.append(ns, p, _KEEP_ALL)
+            else:
+                old = self.store.get(ns, str(p["t"]))
+                self.store.put(ns, str(p["t"]), p if old is None else {"t": p["t"], "count": old["count"] + p["count"]})
+        self.store.put(STATS, f"{ezkey}\x1f{stat['name']}", stat)
 
     def plan(self, ezkey: str, items: list[dict[str, Any]], *, batch: bool) -> list[Update]:
         """Every update the items make, every rule checked; nothing is recorded (call in a transaction)."""
