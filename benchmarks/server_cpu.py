@@ -102,6 +102,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--n", type=int, default=100, help="calls of each operation a round (a tenth for the batch)")
     p.add_argument("--profile", metavar="OP", help="cProfile one operation (a prefix of its name)")
+    p.add_argument("--sort", default="tottime", help="the profile's order (pstats: tottime, cumulative, ...)")
     args = p.parse_args()
     if args.profile:
         app = make_app()
@@ -113,7 +114,7 @@ def main() -> None:
         calls[name]()
         profile = cProfile.Profile()
         profile.runcall(lambda: [calls[name]() for _ in range(args.n * 3)])
-        pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
         return
     print("\n".join(measure(None, args.rounds, args.n)))
 

@@ -51,6 +51,15 @@ def _load(text: str) -> Any:
     return wire.standard_loads(text)
 
 
+def _load_rows(rows: list[tuple[str, str]]) -> list[tuple[str, Any]]:
+    """``[(key, _load(text)) ...]`` with one guard and one parse for them all, as one JSON array: a page of 100
+    documents costs one call instead of 100 (the same values: each text is a whole JSON value)."""
+    if not rows:
+        return []
+    values = wire.standard_loads(f"[{','.join(text for _, text in rows)}]")
+    return [(key, value) for (key, _), value in zip(rows, values, strict=True)]
+
+
 #: A namespace's first and last positions, each through the ``(ns, pos)`` index: SQLite answers a lone MIN or MAX
 #: from one end of the index, but ``SELECT MIN(pos), MAX(pos)`` walks every row of the namespace.
 _FIRST_LAST = "SELECT (SELECT MIN(pos) FROM kv WHERE ns=?), (SELECT MAX(pos) FROM kv WHERE ns=?)"
@@ -161,7 +170,7 @@ class SqlStore:
             " ORDER BY pos" + ("" if limit is None else " LIMIT ?"),
             (ns, ns, offset) if limit is None else (ns, ns, offset, limit),
         ).fetchall()
-        return [(k, _load(v)) for k, v in rows]
+        return _load_rows(rows)
 
     def index_of(self, ns: str, key: str) -> int | None:
         row = self._run(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-from .sqlstore import SqliteStore, _dump, _load
+from .sqlstore import SqliteStore, _dump, _load, _load_rows
 
 __all__ = ["STORE_FORMS", "MemoryStore", "SqliteStore", "Store", "open_store"]
 
@@ -155,7 +155,7 @@ class MemoryStore:
             space = self._space(ns)
             keys = space.live_slice(offset, limit)
             texts = [(k, space.data[k]) for k in keys if k is not None]
-        return [(k, _load(t)) for k, t in texts]
+        return _load_rows(texts)
 
     def index_of(self, ns: str, key: str) -> int | None:
         with self._lock:

@@ -7,13 +7,16 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mock_server.services.taplytics import _URI_PART, _URI_SAFE
+from mock_server.sqlstore import _load, _load_rows
 from schemas import redact as redaction
+from schemas import wire
 from schemas.wire import may_hold_long_integer, standard_loads
 
 BIG = 2**64  # orjson reads integers from here on as floats, silently
@@ -136,3 +139,20 @@ def test_a_user_page_with_hex_ids_of_digits_takes_orjson() -> None:
     page = json.dumps([{"id": f"{i + 1:024x}", "n": i} for i in range(100)])
     assert re.search(r"\d{19}", page) and not may_hold_long_integer(page)
     assert standard_loads(page) == json.loads(page)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(json_values, max_size=8))
+def test_a_page_of_documents_loads_as_each_alone(values: list[Any]) -> None:
+    # The stores' items(): one parse for a page, the same values (long integers, floats, text) as one parse each.
+    rows = [(f"k{i}", wire.dumps(v)) for i, v in enumerate(values)]
+    got = _load_rows(rows)
+    assert [k for k, _ in got] == [k for k, _ in rows]
+    alone = [_load(text) for _, text in rows]
+    assert [(json.dumps(v), _types(v)) for _, v in got] == [(json.dumps(v), _types(v)) for v in alone]
+
+
+def test_a_query_part_is_left_as_it_is_exactly_where_quote_would_leave_it() -> None:
+    for code in range(256):  # the Link header's parts: a byte-for-byte test, so every string agrees too
+        char = chr(code)
+        assert bool(_URI_PART.fullmatch(char)) == (quote(char, safe=_URI_SAFE, encoding="latin-1") == char), char

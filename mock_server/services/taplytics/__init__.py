@@ -29,6 +29,8 @@ __all__ = ["TaplyticsService"]
 
 _DIGITS = re.compile(r"[0-9]*[1-9][0-9]*")
 _URI_SAFE = "!$%&'()*+,/:;=?@[]~"  # reserved characters and "%": an existing escape is kept as it is
+#: A query part that ``quote(part, safe=_URI_SAFE)`` leaves as it is (nearly every one): not quoted again.
+_URI_PART = re.compile(r"[A-Za-z0-9\-._~!$%&'()*+,/:;=?@\[\]]*")
 
 
 AUTH = ("api_token", "access_token")
@@ -231,12 +233,13 @@ def _links(page: int, per_page: int, total: int) -> str:
     base = f"{_scheme()}://{request.host}{request.path}"
     # The query as sent (not decoded and re-encoded): only the page parameter is swapped. Bytes a URI
     # cannot hold (``<``, ``>``, spaces, raw non-ASCII) are percent-encoded so the header stays parseable.
-    query = [quote(part, safe=_URI_SAFE, encoding="latin-1")
+    query = [part if _URI_PART.fullmatch(part) else quote(part, safe=_URI_SAFE, encoding="latin-1")
              for part in request.query_string.decode("latin-1").split("&") if part]
-    has_page = any(_is_page(part) for part in query)
+    pages = [_is_page(part) for part in query]
+    has_page = any(pages)
 
     def url(number: int) -> str:
-        parts = [f"page={number}" if _is_page(part) else part for part in query]
+        parts = [f"page={number}" if page else part for part, page in zip(query, pages, strict=True)]
         if not has_page:
             parts.append(f"page={number}")
         return f"{base}?{'&'.join(parts)}"
