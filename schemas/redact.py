@@ -59,7 +59,10 @@ def redact(text: str) -> str:
             pass
         else:
             with contextlib.suppress(RecursionError):  # deeper than the walk goes: masked as text below
-                return json.dumps(_redact_json(value), ensure_ascii=False, separators=(",", ":"))
+                masked = _masked_top_level(text, value)
+                if masked is None:
+                    masked = _redact_json(value)
+                return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
     if _QUERY_LIKE.fullmatch(text.strip()):
         return redact_query(text.strip())
     return mask_pairs(text)
@@ -88,6 +91,36 @@ def redact_url(url: str) -> str:
         return url
     query, hash_, fragment = rest.partition("#")
     return f"{base}?{redact_query(query)}{hash_}{fragment}"
+
+
+#: What ``_MAY_HOLD`` looks for, as plain substrings of lower-cased ASCII text without backslashes.
+_COUNTED = ("%", *sorted(SECRET_PARAMS))
+
+
+def _occurrences(text: str) -> list[int]:
+    low = text.lower()
+    return [low.count(part) for part in _COUNTED]
+
+
+def _masked_top_level(text: str, value: Any) -> dict[str, Any] | None:
+    """``_redact_json(value)`` without the walk, when every secret name and every ``%`` in ``text`` lies in a secret
+    key of the top-level object or in the value it masks (a StatHat batch's ``ezkey``). In ASCII text without a
+    backslash every string is spelled as it reads and a name cannot cross a quote, so the text's occurrences are the
+    sum of its strings': if those keys and values account for all of them, no other string or key can mask or be
+    masked. Counted with ``str.count`` (a regular expression over the whole body cost more than the walk). None:
+    the walk decides."""
+    if type(value) is not dict or not text.isascii() or "\\" in text:
+        return None
+    secret = [k for k in value if k.lower() in SECRET_PARAMS]
+    if not secret:
+        return None
+    masked = [value[k] for k in secret if value[k] not in (None, "")]
+    if any(type(v) is not str for v in masked):
+        return None
+    accounted = [sum(counts) for counts in zip(*map(_occurrences, [*secret, *masked]), strict=True)]
+    if _occurrences(text) != accounted:
+        return None
+    return {k: MASK if v not in (None, "") and k.lower() in SECRET_PARAMS else v for k, v in value.items()}
 
 
 def _redact_json(value: Any) -> Any:

@@ -123,6 +123,10 @@ def test_redact_masks_json_as_before(value: Any) -> None:
     '{"requests":"[{\\"app_key\\":\\"a\\"}]"}', '["ezkey", "x"]', '{"ezkey": ""}', '{"ezkey": null, "token": 0}',
     '{"ezkey":"k"', "ezkey=k&stat=s", "  ezkey=k ", 'see the ezkey docs', '{"EzKey":"k","\\u0065zkey":"k"}',
     '{"ezkey":"k","x":1e400}', '\ufeff{"ezkey":"k"}',
+    # the top-level fast path: only the top-level secret keys hold a name; anything more and the walk decides
+    '{"ezkey":"k","data":[{"stat":"key","count":1}]}', '{"ezkey":"k","ezkey":"j"}', '{"ezkey":"k","d":{"token":"t"}}',
+    '{"ezkey":"token-k","data":[]}', '{"ezkey":{"nested":"x"},"n":1}', '{"\\u0065zkey":"k","s":"%61"}',
+    '{"ezkey":"a key","s":"key"}', '{"token":"%61","n":1}', '{"ezkey":"dev-ezkey","token":"","d":null}',
 ])
 def test_redact_masks_edge_cases_as_before(text: str) -> None:
     assert redaction.redact(text) == _old_redact(text)

@@ -20,8 +20,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from schemas import RuleError
 from schemas.stathat import MAX_T, expand_stat
@@ -56,14 +55,15 @@ def points_ns(ezkey: str, name: str) -> str:
 _KEEP_ALL = 2**62
 
 
-@dataclass(frozen=True)
-class Update:
-    """One checked update to one stat (after ``~`` expansion)."""
+class Update(NamedTuple):
+    """One checked update to one stat (after ``~`` expansion); a tuple, built once per item of a batch."""
 
     name: str
     kind: str  # "counter" | "value"
     number: float
     t: int
+    #: The stat's document as the rules read it (None: a new stat), so that recording does not read it again.
+    stat: dict[str, Any] | None = None
 
 
 def _number(raw: Any, where: str) -> float:
@@ -161,10 +161,11 @@ class StatHatBackend:
         return stat
 
     def ez_updates(self, ezkey: str, item: dict[str, Any], where: str, now: int,
-                   known: dict[str, str | None] | None = None) -> list[Update]:
+                   known: dict[str, dict[str, Any] | None] | None = None) -> list[Update]:
         """The updates one EZ item makes, every rule checked; nothing is recorded here.
 
-        ``known`` remembers the kind of each stat already looked up in this request (None: no such stat).
+        ``known`` remembers each stat already looked up in this request (None: no such stat). ``where`` names the
+        item in messages (``data[3]: ``).
         """
         try:
             names = expand_stat(str(item.get("stat", "")))
@@ -174,20 +175,21 @@ class StatHatBackend:
         has_value = item.get("value") not in (None, "")
         if has_count == has_value:
             raise ServiceError(400, f"{where}must include a count or a value (exactly one)")
-        kind = "counter" if has_count else "value"
-        number = _number(item["count"] if has_count else item["value"], f"{where}{'count' if has_count else 'value'}")
-        t = _time(item.get("t"), f"{where}t", now)
+        kind, field = ("counter", "count") if has_count else ("value", "value")
+        number = _number(item[field], where + field if where else field)
+        raw_t = item.get("t")
+        t = now if raw_t is None or raw_t == "" else _time(raw_t, f"{where}t", now)
         updates = []
         known = {} if known is None else known
         for name in names:
-            if name not in known:
-                existing = self._stat(ezkey, name, kind, create=False)
-                known[name] = None if existing is None else existing["kind"]
-            existing_kind = known[name]
-            if existing_kind is not None and existing_kind != kind:
-                raise ServiceError(400, f"{where}stat {name!r} is a {existing_kind} stat; send "
-                                        f"{'count' if existing_kind == 'counter' else 'value'}")
-            updates.append(Update(name, kind, number, t))
+            if name in known:
+                existing = known[name]
+            else:
+                existing = known[name] = self._stat(ezkey, name, kind, create=False)
+            if existing is not None and existing["kind"] != kind:
+                raise ServiceError(400, f"{where}stat {name!r} is a {existing['kind']} stat; send "
+                                        f"{'count' if existing['kind'] == 'counter' else 'value'}")
+            updates.append(Update(name, kind, number, t, existing))
         return updates
 
     def record(self, ezkey: str, updates: list[Update]) -> None:
@@ -198,7 +200,7 @@ class StatHatBackend:
             by_name.setdefault(u.name, []).append(u)
         with self.store.transaction():
             for name, group in by_name.items():
-                stat = self._stat(ezkey, name, group[0].kind, create=True)
+                stat = group[0].stat or self._stat(ezkey, name, group[0].kind, create=True)
                 assert stat is not None
                 ns = points_ns(ezkey, name)
                 if "points" in stat:
@@ -231,11 +233,16 @@ class StatHatBackend:
         now = int(time.time())
         self.account(ezkey)
         updates: list[Update] = []
-        known: dict[str, str | None] = {}
+        known: dict[str, dict[str, Any] | None] = {}
         for i, item in enumerate(items):
             if batch and not isinstance(item, dict):
                 raise ServiceError(400, f"data[{i}]: must be an object with stat and count or value")
-            updates += self.ez_updates(ezkey, item, f"data[{i}]: " if batch else "", now, known)
+            try:
+                updates += self.ez_updates(ezkey, item, "", now, known)
+            except ServiceError:
+                if batch:  # the same rules again, to name the item in the message (a refusal is rare; a batch not)
+                    self.ez_updates(ezkey, item, f"data[{i}]: ", now, known)
+                raise
         kinds: dict[str, str] = {}
         for u in updates:
             if kinds.setdefault(u.name, u.kind) != u.kind:
