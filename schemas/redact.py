@@ -35,6 +35,9 @@ _NAMES = "|".join(sorted(SECRET_PARAMS, key=len, reverse=True))
 #: ``"\u0061pp_key"``). Everything else is returned as it is, at the cost of one search.
 _MAY_HOLD = re.compile(_NAMES + r"|%[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}", re.IGNORECASE)
 _QUERY_LIKE = re.compile(r"[^\s=&]*=[^\s]*")
+#: A query of ``name=value`` parts whose characters urlencode never escapes: parsing and encoding it again gives it
+#: back as it is, and no value of it can hold JSON, a pair or an escape, so only secret names' values change.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*(?:&[A-Za-z0-9_.~-]+=[A-Za-z0-9_.~-]*)*")
 # Free text: ``name=value`` pairs; ``"name": value`` of a JSON text that did not parse (cut short, or escaped
 # inside a JSON string: ``\"app_key\":\"...\"``); a multipart part named after a secret field.
 _PAIR = re.compile(
@@ -80,6 +83,9 @@ def redact_query(query: str) -> str:
     other values (JSON, a nested query)."""
     if not query:  # most requests: nothing to parse or encode
         return query
+    if _PLAIN_QUERY.fullmatch(query):  # a form POST's body, nearly always: each part kept or its value masked
+        return "&".join(f"{part.partition('=')[0]}={MASK}" if part.partition("=")[0].lower() in SECRET_PARAMS
+                        else part for part in query.split("&"))
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, MASK if k.lower() in SECRET_PARAMS else redact(v)) for k, v in pairs], safe="*")
 
