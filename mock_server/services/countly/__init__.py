@@ -96,7 +96,8 @@ def _params() -> dict[str, Any]:
 
 
 def _callback() -> str | None:
-    raw = request.values.get("callback")
+    # ``request.values`` of a GET is its args alone: read them without building the combined MultiDict.
+    raw = request.args.get("callback") if request.method == "GET" else request.values.get("callback")
     if raw is None and request.mimetype == "application/json":
         body = json_body_if_any()
         if isinstance(body, dict) and isinstance(body.get("callback"), str):
