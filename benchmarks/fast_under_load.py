@@ -81,9 +81,9 @@ def main() -> None:
         parts.append(lines)
     load = os.getloadavg()
     section = [f"Command: `{command}` ({started}; Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average "
-               f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end, this run's own load included: a figure "
-               "above the CPUs' count means other work shared them). Absolute figures move with the load; the "
-               "ratios are the figures that matter.", ""]
+               f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end, this run's own load included: wrk, the "
+               "servers, PostgreSQL). Absolute figures move with the load; the ratios are the figures that matter.",
+               ""]
     for lines in parts:
         section += [*lines, ""]
     if not args.no_write:
