@@ -139,7 +139,7 @@ class TaplyticsBackend:
         with self.store.transaction():
             total = self.store.count(ns)
             rows = self.store.items(ns, (page - 1) * per_page, per_page)
-        return [_public(v) for _, v in rows], total
+        return [_stripped(v) for _, v in rows], total
 
     # -- users ----------------------------------------------------------------------------------
     def _find(self, ref: Ref) -> dict[str, Any] | None:
@@ -221,7 +221,7 @@ class TaplyticsBackend:
         users = [u for _, u in rows[:per_page]]
         more = len(rows) > per_page
         return {"nextPaginationToken": _encode_token(users[-1]["_seq"]) if more else None,
-                "numEntities": len(users), "users": [_public(u) for u in users]}
+                "numEntities": len(users), "users": [_stripped(u) for u in users]}
 
     def _first_after(self, seq: int) -> int:
         """The position of the first user created after number ``seq``: a binary search, O(log n) reads."""
@@ -357,6 +357,13 @@ def _is_iso(text: str) -> bool:
     except ValueError:
         return False
     return "T" in text
+
+
+def _stripped(doc: dict[str, Any]) -> dict[str, Any]:
+    """``_public`` of a document just read from the store, which nothing else holds: changed in place (a page
+    of 100 users copied every user's dict again)."""
+    doc.pop("_seq", None)
+    return doc
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
