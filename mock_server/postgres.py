@@ -78,6 +78,9 @@ class PostgresStore(SqlStore):
         # One round trip: the simple protocol takes both statements (the key is our own integer).
         conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({int(self._lock_key)})".encode())
 
+    def _begin_read(self, conn: _Connection) -> None:
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
     def _open(self, migrate: bool) -> None:
         conn = self._conn()
         meta = f'"{self.schema}".store_meta'

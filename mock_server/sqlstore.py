@@ -97,6 +97,9 @@ class SqlStore:
     def _begin(self, conn: _Connection) -> None:
         raise NotImplementedError
 
+    def _begin_read(self, conn: _Connection) -> None:
+        raise NotImplementedError
+
     def _usable(self, conn: _Connection) -> bool:
         return True
 
@@ -193,6 +196,8 @@ class SqlStore:
     def transaction(self) -> Iterator[None]:
         conn = self._conn()
         if self._local.depth:  # nested: joins the outer one
+            if getattr(self._local, "reading", False):
+                raise RuntimeError("a write transaction inside a snapshot (take the transaction first)")
             self._local.depth += 1
             try:
                 yield
@@ -214,6 +219,27 @@ class SqlStore:
                 conn.execute("COMMIT")
             finally:
                 self._local.depth = 0
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads that see one state of the store, without the write lock: writers in other threads, processes
+        and instances go on meanwhile (SQLite's WAL snapshot, PostgreSQL's REPEATABLE READ READ ONLY). Inside a
+        transaction it joins it."""
+        conn = self._conn()
+        if self._local.depth:
+            self._local.depth += 1
+            try:
+                yield
+            finally:
+                self._local.depth -= 1
+            return
+        self._begin_read(conn)
+        self._local.depth, self._local.reading = 1, True
+        try:
+            yield
+        finally:
+            self._local.depth, self._local.reading = 0, False
+            conn.execute("ROLLBACK")  # nothing to keep: a read-only snapshot
 
     def _writer_lock(self) -> threading.Lock:
         if self._writer_pid != os.getpid():  # a lock copied by fork may be held by a thread that is not here
@@ -261,6 +287,9 @@ class SqliteStore(SqlStore):
 
     def _begin(self, conn: _Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
+
+    def _begin_read(self, conn: _Connection) -> None:
+        conn.execute("BEGIN")  # deferred: a read snapshot from the first SELECT, no write lock (WAL)
 
     def _open(self, migrate: bool) -> None:
         conn = self._conn()

@@ -3,6 +3,7 @@
 Every value goes in and out as JSON, so both stores behave alike (no aliasing of a fetched value)
 and a backend written against one works against the other. ``transaction()`` makes a read-modify-write
 atomic across threads (memory), worker processes (SQLite) and instances (PostgreSQL); see ``sqlstore``.
+``snapshot()`` gives reads one consistent state without the write lock (a page and its total).
 Keys keep their first insertion order; ``items(offset, limit)`` reads a slice of that order without
 walking what comes before it in memory, and through the primary-key index in SQLite.
 """
@@ -29,6 +30,7 @@ class Store(Protocol):
     def index_of(self, ns: str, key: str) -> int | None: ...
     def clear(self, ns: str | None = None) -> None: ...
     def transaction(self) -> AbstractContextManager[None]: ...
+    def snapshot(self) -> AbstractContextManager[None]: ...
     def close(self) -> None: ...
 
 
@@ -192,6 +194,10 @@ class MemoryStore:
                 if not self._depth:
                     self._undo.clear()
                     self._cleared.clear()
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Reads that see one state: in memory, the store's one lock (SQL stores take no write lock here)."""
+        return self.transaction()
 
     def _rollback(self) -> None:
         for ns, old in self._cleared.items():

@@ -247,3 +247,73 @@ def test_a_forked_child_opens_its_own_connection(tmp_path: Path) -> None:
     assert s._conn() is parent and s.get("ns", "n") == 1
     s.put("ns", "n", 2)
     assert s.get("ns", "n") == 2
+
+
+def test_a_snapshot_reads_one_state(store: Store) -> None:
+    for i in range(3):
+        store.put("s", f"k{i}", i)
+    with store.snapshot():
+        assert store.count("s") == 3 and [k for k, _ in store.items("s", 1, 5)] == ["k1", "k2"]
+    with store.transaction(), store.snapshot():  # inside a transaction it joins it, and sees its writes
+        store.put("s", "k3", 3)
+        assert store.count("s") == 4
+    assert store.get("s", "k3") == 3
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        s: Store = SqliteStore(str(tmp_path / "s.db"))
+        yield s
+        s.close()
+        return
+    url = postgres_url()
+    s = open_store(url)
+    yield s
+    s.close()
+    drop_schema(url)
+
+
+def test_a_snapshot_takes_no_write_lock_and_keeps_its_state_while_others_write(sql_store: Store) -> None:
+    store = sql_store
+    store.put("s", "a", 1)
+    writing, written, done = threading.Event(), threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with store.transaction():  # holds the write lock (in the process, and the database's) until told
+            store.put("s", "a", 2)
+            writing.set()
+            done.wait(30)
+        written.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(30)
+        answered = threading.Event()
+
+        def reader() -> None:
+            with store.snapshot():
+                assert store.get("s", "a") == 1  # the writer's value is not committed yet
+            answered.set()
+
+        reading = threading.Thread(target=reader)
+        reading.start()
+        assert answered.wait(10), "a snapshot waited for a writer's lock"
+        reading.join()
+        with store.snapshot():
+            before = store.count("s")
+            done.set()
+            assert written.wait(30)  # a writer commits while this snapshot is open...
+            assert store.count("s") == before and store.get("s", "a") == 1  # ...which still sees its own state
+        assert store.get("s", "a") == 2
+    finally:
+        done.set()
+        thread.join(30)
+
+
+def test_a_write_inside_a_snapshot_is_refused(sql_store: Store) -> None:
+    with sql_store.snapshot(), pytest.raises(RuntimeError, match="inside a snapshot"):
+        sql_store.put("s", "a", 1)
+    sql_store.put("s", "a", 2)  # the snapshot ended cleanly
+    assert sql_store.get("s", "a") == 2

@@ -116,7 +116,7 @@ class StatHatBackend:
 
     def owned_stats(self) -> list[tuple[str, dict[str, Any]]]:
         out = []
-        with self.store.transaction():
+        with self.store.snapshot():
             for key, stat in self.store.items(STATS):
                 owner = key.partition("\x1f")[0]
                 out.append((owner, {"name": stat["name"], "kind": stat["kind"], "points": self._points(owner, stat)}))

@@ -136,7 +136,7 @@ class TaplyticsBackend:
     # -- pages ----------------------------------------------------------------------------------
     def page(self, ns: str, page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
         """One page of a collection in creation order, and the collection's size: O(per_page) reads."""
-        with self.store.transaction():
+        with self.store.snapshot():
             total = self.store.count(ns)
             rows = self.store.items(ns, (page - 1) * per_page, per_page)
         return [_stripped(v) for _, v in rows], total
@@ -215,7 +215,7 @@ class TaplyticsBackend:
         """A page after the user the token names. The token holds that user's creation number, not an
         offset, so it stays right while users are added (after it) or deleted (anywhere)."""
         after = 0 if token is None else _decode_token(token)
-        with self.store.transaction():
+        with self.store.snapshot():
             start = self._first_after(after)
             rows = self.store.items(USERS, start, per_page + 1)
         users = [u for _, u in rows[:per_page]]
