@@ -29,6 +29,7 @@ from ._errors import (
     ValidationError,
     error_class,
 )
+from ._json import json_of
 from ._redact import Redactor, install_log_filter
 from ._retry import RetryPolicy, current_scope, parse_retry_after, parse_retry_after_ms
 from ._transports import as_async, default_async_transport
@@ -326,7 +327,7 @@ class BaseClient:
         if type(self).status_in_body is BaseClient.status_in_body:
             return  # the service never hides errors in a 2xx: no need to parse the body here
         try:
-            body = response.json()
+            body = json_of(response)
         except ValueError:
             return
         status = self.status_in_body(body)
@@ -340,7 +341,7 @@ class BaseClient:
     def make_error(self, status: int, response: httpx.Response, body: Any = None) -> APIError:
         if body is None:
             try:
-                body = response.json()
+                body = json_of(response)
             except ValueError:
                 body = response.text
         # The server's words are kept (only the secret values this client knows are masked in them).
