@@ -260,22 +260,11 @@ def test_a_snapshot_reads_one_state(store: Store) -> None:
     assert store.get("s", "k3") == 3
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        s: Store = SqliteStore(str(tmp_path / "s.db"))
-        yield s
-        s.close()
-        return
-    url = postgres_url()
-    s = open_store(url)
-    yield s
-    s.close()
-    drop_schema(url)
+SQL_STORES = pytest.mark.parametrize("store", ["sqlite", "postgresql"], indirect=True)
 
 
-def test_a_snapshot_takes_no_write_lock_and_keeps_its_state_while_others_write(sql_store: Store) -> None:
-    store = sql_store
+@SQL_STORES
+def test_a_snapshot_takes_no_write_lock_and_keeps_its_state_while_others_write(store: Store) -> None:
     store.put("s", "a", 1)
     writing, written, done = threading.Event(), threading.Event(), threading.Event()
 
@@ -312,8 +301,9 @@ def test_a_snapshot_takes_no_write_lock_and_keeps_its_state_while_others_write(s
         thread.join(30)
 
 
-def test_a_write_inside_a_snapshot_is_refused(sql_store: Store) -> None:
-    with sql_store.snapshot(), pytest.raises(RuntimeError, match="inside a snapshot"):
-        sql_store.put("s", "a", 1)
-    sql_store.put("s", "a", 2)  # the snapshot ended cleanly
-    assert sql_store.get("s", "a") == 2
+@SQL_STORES
+def test_a_write_inside_a_snapshot_is_refused(store: Store) -> None:
+    with store.snapshot(), pytest.raises(RuntimeError, match="inside a snapshot"):
+        store.put("s", "a", 1)
+    store.put("s", "a", 2)  # the snapshot ended cleanly
+    assert store.get("s", "a") == 2
