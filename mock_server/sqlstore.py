@@ -198,11 +198,8 @@ class SqlStore:
         if self._local.depth:  # nested: joins the outer one
             if getattr(self._local, "reading", False):
                 raise RuntimeError("a write transaction inside a snapshot (take the transaction first)")
-            self._local.depth += 1
-            try:
+            with self._joined():
                 yield
-            finally:
-                self._local.depth -= 1
             return
         # The threads of one process queue on a lock of their own first, so only one of them at a time waits
         # for the database's write lock: SQLite's busy handler sleeps and retries, and PostgreSQL wakes its
@@ -227,11 +224,8 @@ class SqlStore:
         transaction it joins it."""
         conn = self._conn()
         if self._local.depth:
-            self._local.depth += 1
-            try:
+            with self._joined():
                 yield
-            finally:
-                self._local.depth -= 1
             return
         self._begin_read(conn)
         self._local.depth, self._local.reading = 1, True
@@ -240,6 +234,15 @@ class SqlStore:
         finally:
             self._local.depth, self._local.reading = 0, False
             conn.execute("ROLLBACK")  # nothing to keep: a read-only snapshot
+
+    @contextmanager
+    def _joined(self) -> Iterator[None]:
+        """Inside the transaction or snapshot this thread already has open: it goes on until the outer one ends."""
+        self._local.depth += 1
+        try:
+            yield
+        finally:
+            self._local.depth -= 1
 
     def _writer_lock(self) -> threading.Lock:
         if self._writer_pid != os.getpid():  # a lock copied by fork may be held by a thread that is not here
