@@ -112,14 +112,17 @@ class StatHatBackend:
 
     def stats(self, ezkey: str | None = None) -> list[dict[str, Any]]:
         """Every stat (of ``ezkey``) with its points, in creation order: counters' by time, values' as sent."""
-        return [stat for owner, stat in self.owned_stats() if ezkey is None or owner == ezkey]
+        return [stat for _, stat in self.owned_stats(ezkey)]
 
-    def owned_stats(self) -> list[tuple[str, dict[str, Any]]]:
+    def owned_stats(self, ezkey: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """(owner ezkey, stat with its points) for every stat, or every stat of ``ezkey`` (only those points read)."""
         out = []
         with self.store.snapshot():
             for key, stat in self.store.items(STATS):
                 owner = key.partition("\x1f")[0]
-                out.append((owner, {"name": stat["name"], "kind": stat["kind"], "points": self._points(owner, stat)}))
+                if ezkey is None or owner == ezkey:
+                    points = self._points(owner, stat)
+                    out.append((owner, {"name": stat["name"], "kind": stat["kind"], "points": points}))
         return out
 
     def _points(self, ezkey: str, stat: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,8 +217,12 @@ class StatHatBackend:
                     else:
                         counts[u.t] = counts.get(u.t, 0) + u.number
                 for t, count in counts.items():
-                    point = self.store.get(ns, str(t))
-                    self.store.put(ns, str(t), {"t": t, "count": count if point is None else point["count"] + count})
+                    self._add_count(ns, t, count)
+
+    def _add_count(self, ns: str, t: int, count: float) -> None:
+        """A counter's second: read, summed and written alone."""
+        point = self.store.get(ns, str(t))
+        self.store.put(ns, str(t), {"t": t, "count": count if point is None else point["count"] + count})
 
     def _move_points(self, ezkey: str, stat: dict[str, Any]) -> None:
         """An older version's stat (its points inside its document): the points into their namespace, once."""
@@ -224,8 +231,7 @@ class StatHatBackend:
             if stat["kind"] == "value":
                 self.store.append(ns, p, _KEEP_ALL)
             else:
-                old = self.store.get(ns, str(p["t"]))
-                self.store.put(ns, str(p["t"]), p if old is None else {"t": p["t"], "count": old["count"] + p["count"]})
+                self._add_count(ns, p["t"], p["count"])
         self.store.put(STATS, f"{ezkey}\x1f{stat['name']}", stat)
 
     def plan(self, ezkey: str, items: list[dict[str, Any]], *, batch: bool) -> list[Update]:

@@ -219,9 +219,8 @@ class TaplyticsBackend:
             start = self._first_after(after)
             rows = self.store.items(USERS, start, per_page + 1)
         users = [u for _, u in rows[:per_page]]
-        more = len(rows) > per_page
-        return {"nextPaginationToken": _encode_token(users[-1]["_seq"]) if more else None,
-                "numEntities": len(users), "users": [_stripped(u) for u in users]}
+        token = _encode_token(users[-1]["_seq"]) if len(rows) > per_page else None  # before _seq is dropped
+        return {"nextPaginationToken": token, "numEntities": len(users), "users": [_stripped(u) for u in users]}
 
     def _first_after(self, seq: int) -> int:
         """The position of the first user created after number ``seq``: a binary search, O(log n) reads."""
